@@ -46,6 +46,10 @@ struct SamplerParams {
   bool stop_at_eos = true;     // stop after a block containing EOS (false: fixed lengths for benchmarks)
   bool trace = false;          // record token ids and mask state after every step
 };
+// Throws remedi::Error naming the field when a value is out of range (steps outside 1..block_size,
+// block_size < 1, max_new_tokens < 1, negative or non-finite temperature / ups_tau, threshold outside
+// [0, 1]). generate() calls it; a CLI may call it before loading a model to fail fast.
+void validate_params(const SamplerParams& p);
 std::string params_json(const SamplerParams& p);   // canonical JSON of every field (stable key order)
 std::string params_hash(const SamplerParams& p);   // sha256 of params_json, hex
 
@@ -59,6 +63,8 @@ struct BlockStats {
   int nfe = 0;         // forward passes attributed to this block (steps + the commit pass)
   int remasks = 0;     // positions unmasked at the start of a step and masked at its end
   int revisions = 0;   // positions whose final token differs from a token they held earlier
+  int tokens = 0;      // answer tokens in this block (generated ids before the sample's first EOS)
+  double tokens_per_forward = 0;  // tokens / nfe of this block (prefill not attributed to a block)
 };
 
 struct TraceStep {
