@@ -3,6 +3,8 @@
 #pragma once
 #include <string>
 
+#include "remedi/tasks/types.h"  // kInvalid
+
 namespace remedi::tasks {
 
 // GSM8K `strict`: the number after the last "#### " (lm-evaluation-harness gsm8k "strict-match",
