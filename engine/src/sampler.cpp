@@ -43,7 +43,7 @@ struct BlockTracker {
   int revisions() const { return static_cast<int>(std::count(changed.begin(), changed.end(), 1)); }
 };
 
-void check_step_output(const StepOutput& out, size_t n, bool need_confidence) {
+void check_step_output(const StepOutput& out, size_t n, bool need_prob, bool need_confidence) {
   auto bad = [&](const char* field, size_t got) {
     return Error(fmt::format("DenoiseModel::step returned {} values in '{}', expected rows x block_size "
                              "= {}", got, field, n),
@@ -51,7 +51,7 @@ void check_step_output(const StepOutput& out, size_t n, bool need_confidence) {
   };
   if (out.candidate.size() != n) throw bad("candidate", out.candidate.size());
   if (out.logit.size() != n) throw bad("logit", out.logit.size());
-  if (out.prob.size() != n) throw bad("prob", out.prob.size());
+  if (need_prob && out.prob.size() != n) throw bad("prob", out.prob.size());
   if (need_confidence && out.confidence.size() != n) throw bad("confidence", out.confidence.size());
 }
 
@@ -89,6 +89,8 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
   StepSampling sampling;
   sampling.temperature.assign(rows, params.temperature);
   sampling.noise_seed.assign(rows, 0);
+  // Only the probability-ranked policies read StepOutput::prob (saves a full-vocab softmax).
+  sampling.need_prob = params.policy == Policy::LladaLowConf || params.policy == Policy::Threshold;
   StepOutput out;
   std::vector<BlockTracker> trackers(rows);
 
@@ -103,7 +105,7 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
       for (int r = 0; r < rows; ++r)
         sampling.noise_seed[r] = detail::step_seed(requests[r].seed, detail::Stream::CandidateNoise, b, i);
       model.step(tokens, sampling, out);
-      check_step_output(out, tokens.size(), need_confidence);
+      check_step_output(out, tokens.size(), sampling.need_prob, need_confidence);
 
       for (int r = 0; r < rows; ++r) {
         if (!denoising[r]) continue;
@@ -114,7 +116,7 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
         view.mask_id = mask_id;
         view.tokens = row_tokens;
         view.logit = out.logit.data() + off;
-        view.prob = out.prob.data() + off;
+        view.prob = sampling.need_prob ? out.prob.data() + off : nullptr;
         view.confidence = need_confidence ? out.confidence.data() + off : nullptr;
         const std::vector<uint8_t> kept = detail::select_kept(
             params, keep, i, view, detail::step_seed(requests[r].seed, detail::Stream::PlackettLuce, b, i));

@@ -31,7 +31,8 @@ struct RowStep {
   int32_t mask_id = 0;
   const int32_t* tokens = nullptr;     // current tokens before the step (mask_id where masked)
   const float* logit = nullptr;        // logit of the candidate
-  const float* prob = nullptr;         // softmax probability of the candidate
+  const float* prob = nullptr;         // softmax probability of the candidate; nullptr unless the
+                                       // policy ranks by it (StepSampling::need_prob)
   const float* confidence = nullptr;   // UPS confidence; nullptr when the model has none
 };
 

@@ -66,7 +66,9 @@ class FakeModel : public engine::DenoiseModel {
     samplings.push_back(s);
     out.candidate.assign(tokens.size(), 0);
     out.logit.assign(tokens.size(), 0);
-    out.prob.assign(tokens.size(), 0);
+    // Like the real model, skip the probabilities when the sampler says it will not read them.
+    if (s.need_prob) out.prob.assign(tokens.size(), 0);
+    else out.prob.clear();
     if (has_conf_) out.confidence.assign(tokens.size(), 0);
     else out.confidence.clear();
     for (size_t r = 0; r < rows; ++r) {
@@ -78,7 +80,7 @@ class FakeModel : public engine::DenoiseModel {
         const bool unmasked = tokens[i] != kMask;
         out.candidate[i] = unmasked && !lie_at_unmasked ? tokens[i] : o.candidate;
         out.logit[i] = o.logit;
-        out.prob[i] = o.prob;
+        if (s.need_prob) out.prob[i] = o.prob;
         if (has_conf_) out.confidence[i] = o.confidence;
       }
     }

@@ -367,3 +367,14 @@ TEST_CASE("a model returning the wrong number of outputs is an error", "[sampler
   ShortModel m;
   CHECK_THROWS_AS(generate(m, {{{1}, 0}}, make_params(Policy::LladaLowConf, 4, 4, 4)), Error);
 }
+
+TEST_CASE("probabilities are requested only by the policies that rank by them", "[sampler][policy]") {
+  for (Policy pol : {Policy::RemediLogit, Policy::RemediUps, Policy::LladaLowConf, Policy::Threshold}) {
+    FakeModel m(4, remedi::test::hashed_script());  // leaves StepOutput::prob empty when not asked
+    auto r = generate(m, {{{1}, 0}}, make_params(pol, 4, 4, 8))[0];
+    const bool want = pol == Policy::LladaLowConf || pol == Policy::Threshold;
+    REQUIRE_FALSE(m.samplings.empty());
+    for (const auto& s : m.samplings) CHECK(s.need_prob == want);
+    CHECK(r.raw_tokens.size() == 8);
+  }
+}

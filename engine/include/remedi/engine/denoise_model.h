@@ -16,6 +16,8 @@ namespace remedi::engine {
 struct StepSampling {
   std::vector<float> temperature;   // [B]; 0 = argmax
   std::vector<uint64_t> noise_seed; // [B]; seeds the row's sampling noise for this step (ignored at T=0)
+  bool need_prob = true;            // false: StepOutput::prob may be left empty (skips a full-vocab
+                                    // float32 softmax; remedi-logit and remedi-ups never read it)
 };
 
 // Everything a ranking policy needs, per position, flattened [B * block_size].
