@@ -44,6 +44,7 @@ struct ExecResult {
   double cpu_ms = 0, wall_ms = 0;
   int64_t peak_rss_kb = 0;
   int attempts = 1;            // > 1 when sandbox_error was retried
+  std::string isolation;       // isolation level in force for this job ("namespaces", "basic")
 };
 
 class Executor {

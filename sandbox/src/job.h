@@ -1,0 +1,34 @@
+// One job inside the supervisor: prepare the jail plan, fork, feed the spec pipe, drain
+// stdout/stderr/verdict while the wall-clock watchdog runs, reap, and classify the outcome.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "remedi/sandbox/executor.h"
+#include "remedi/sandbox/sandbox.h"
+#include "seccomp_filter.h"
+
+namespace remedi::sandbox {
+
+// Constants of one supervisor, shared read-only by its worker threads.
+struct JobContext {
+  Level level = Level::Basic;
+  bool root = false;                // supervisor runs as uid 0: jobs drop to a plain uid
+  uint32_t nobody_uid = 65534;      // namespaces level, root: the uid jobs run as
+  uint32_t basic_uid_base = 61000;  // basic level, root: worker slot k runs as base + k
+  pid_t supervisor_pid = 0;
+  std::string python;
+  std::string basic_dir;            // basic level: parent of the per-job working directories
+  SeccompProgram seccomp;
+  // Host top-level entries mirrored into the jail root (usr-merge links or directories).
+  std::vector<std::string> link_paths, link_targets, bind_paths, bind_sources;
+  std::vector<const char*> link_paths_c, link_targets_c, bind_paths_c, bind_sources_c;  // null-ended
+};
+
+// Fills the mirrored entries (bin, lib, lib64, lib32, sbin) from the host root.
+void mirror_host_root(JobContext& ctx);
+
+// One attempt; sandbox_error on infrastructure faults (the caller retries).
+ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot);
+
+}  // namespace remedi::sandbox

@@ -1,0 +1,165 @@
+// Supervisor: isolation probe, worker pool, request loop.
+//
+// Level detection runs the real thing: a trivial job through the full namespaces jail. If any jail
+// step fails (unprivileged user namespaces disabled, /proc not mountable in a container, ...) the
+// supervisor falls back to the basic level and records the failing step in Isolation::missing;
+// make_sandbox() then reports or refuses it. No job ever silently runs at a lower level than the
+// one announced: a job whose jail fails is a sandbox_error, not a degraded run.
+#include "supervisor.h"
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "job.h"
+#include "remedi/common/error.h"
+#include "wire.h"
+
+namespace remedi::sandbox {
+
+namespace {
+
+struct Pool {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<uint64_t, ExecRequest>> queue;
+  std::mutex write_mu;
+};
+
+ExecResult run_with_retries(const JobContext& ctx, const ExecRequest& req, int slot, int retries) {
+  ExecResult r;
+  for (int attempt = 1; attempt <= retries + 1; ++attempt) {
+    r = run_job_once(ctx, req, slot);
+    r.attempts = attempt;
+    if (r.outcome != Outcome::SandboxError) break;
+  }
+  return r;
+}
+
+void describe(JobContext& ctx, Isolation& iso) {
+  iso.level = ctx.level;
+  iso.mechanisms.clear();
+  auto& m = iso.mechanisms;
+  m.push_back("own-session+process-group");
+  if (ctx.root)
+    m.push_back(ctx.level == Level::Namespaces ? "uid-drop(" + std::to_string(ctx.nobody_uid) + ")"
+                                               : "uid-drop(per-slot uid " + std::to_string(ctx.basic_uid_base) + "+k)");
+  if (ctx.level == Level::Namespaces) {
+    for (const char* n : {"user-ns", "pid-ns", "net-ns", "mount-ns", "ipc-ns", "uts-ns"}) m.push_back(n);
+    m.push_back("tmpfs-root(ro /usr, no host paths)");
+    m.push_back("tmpfs-workdir(disk_mb)");
+  } else {
+    m.push_back("private-tempdir");
+  }
+  m.push_back("rlimits(cpu,as,fsize,nofile,nproc,core)");
+  m.push_back("no-new-privs");
+  m.push_back("seccomp(" + std::to_string(seccomp_denied_names().size()) + " denials)");
+  m.push_back(ctx.level == Level::Namespaces ? "watchdog(killpg+pid-ns teardown)"
+                                             : (ctx.root ? "watchdog(killpg+kill-all-of-slot-uid)" : "watchdog(killpg)"));
+  if (ctx.level == Level::Basic) {
+    iso.missing.push_back("disk quota: per-file RLIMIT_FSIZE only (no tmpfs)");
+    iso.missing.push_back("file system view: host paths readable per Unix permissions");
+    if (!ctx.root)
+      iso.missing.push_back("same uid as the supervisor: a job can signal it and escape killpg via setsid");
+  }
+}
+
+}  // namespace
+
+void supervisor_main(int sock, const SandboxOptions& opts) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // the client dies: so do we, and then every job
+  ::signal(SIGPIPE, SIG_IGN);
+  ::syscall(SYS_close_range, 3u, static_cast<unsigned>(sock - 1), 0u);
+  ::syscall(SYS_close_range, static_cast<unsigned>(sock + 1), ~0u, 0u);
+  ::prctl(PR_SET_NAME, "remedi-sandbox", 0, 0, 0);
+
+  JobContext ctx;
+  Isolation iso;
+  std::string fatal;
+  int workers = opts.workers > 0 ? opts.workers : static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  if (workers < 1) workers = 1;
+  try {
+    ctx.root = ::geteuid() == 0;
+    ctx.nobody_uid = opts.nobody_uid;
+    ctx.supervisor_pid = ::getpid();
+    ctx.python = opts.python;
+    build_seccomp(ctx.seccomp);
+    mirror_host_root(ctx);
+    if (::access(opts.python.c_str(), X_OK) != 0) throw Error("python interpreter not executable", opts.python,
+                                                               "pass --python or install python3");
+    ExecRequest probe;
+    probe.program = "x = 1\n";
+    probe.limits.timeout_s = 10;
+    if (!opts.force_basic) {
+      ctx.level = Level::Namespaces;
+      ExecResult r = run_with_retries(ctx, probe, 0, 1);
+      if (r.outcome != Outcome::Pass) {
+        iso.missing.push_back("namespaces: " + r.detail);
+        ctx.level = Level::Basic;
+      }
+    } else {
+      iso.missing.push_back("namespaces: disabled by SandboxOptions::force_basic");
+    }
+    if (ctx.level == Level::Basic) {
+      char tmpl[] = "/tmp/remedi-sandbox-XXXXXX";
+      if (!::mkdtemp(tmpl)) throw Error("mkdtemp failed", "/tmp", "is /tmp writable?");
+      ::chmod(tmpl, 0711);
+      ctx.basic_dir = tmpl;
+      ExecResult r = run_with_retries(ctx, probe, 0, 1);
+      if (r.outcome != Outcome::Pass) fatal = "basic jail does not work either: " + r.detail;
+    }
+    describe(ctx, iso);
+  } catch (const std::exception& e) {
+    fatal = e.what();
+  }
+  if (!wire::write_all(sock, wire::encode_hello(iso, workers, fatal)) || !fatal.empty()) ::_exit(1);
+
+  Pool pool;
+  std::vector<std::thread> threads;
+  for (int k = 0; k < workers; ++k) {
+    threads.emplace_back([&, k] {
+      for (;;) {
+        std::pair<uint64_t, ExecRequest> job;
+        {
+          std::unique_lock lk(pool.mu);
+          pool.cv.wait(lk, [&] { return !pool.queue.empty(); });
+          job = std::move(pool.queue.front());
+          pool.queue.pop_front();
+        }
+        ExecResult r = run_with_retries(ctx, job.second, k, opts.retries);
+        std::string frame = wire::encode_result(job.first, r);
+        std::lock_guard lk(pool.write_mu);
+        if (!wire::write_all(sock, frame)) ::_exit(0);
+      }
+    });
+  }
+  for (;;) {
+    auto msg = wire::read_frame(sock);
+    if (!msg) {
+      // Client gone. _exit ends every worker thread; each running job's relay has
+      // PR_SET_PDEATHSIG(SIGKILL) on its thread, and the jail's PID 1 on the relay.
+      if (!ctx.basic_dir.empty()) ::rmdir(ctx.basic_dir.c_str());
+      ::_exit(0);
+    }
+    std::pair<uint64_t, ExecRequest> job;
+    try {
+      wire::Reader rd(std::move(*msg));
+      wire::decode_request(rd, job.first, job.second);
+    } catch (const std::exception&) {
+      ::_exit(3);  // the client is the same binary: a malformed frame means memory corruption
+    }
+    std::lock_guard lk(pool.mu);
+    pool.queue.push_back(std::move(job));
+    pool.cv.notify_one();
+  }
+}
+
+}  // namespace remedi::sandbox
