@@ -42,9 +42,9 @@ std::string strip_quotes(std::string s) {
   std::string t = trim(s);
   if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front())
     return t.substr(1, t.size() - 2);
-  // OpenCompass strips a leading/trailing quote independently (the exemplar form).
-  if (!t.empty() && t.front() == '\'') t.erase(0, 1);
-  if (!t.empty() && t.back() == '\'') t.pop_back();
+  // A quoted answer cut before its closing quote: drop the opening one only (code itself may end
+  // with a quote, so a trailing quote alone is never stripped).
+  if (!t.empty() && (t.front() == '\'' || t.front() == '"')) t.erase(0, 1);
   return t;
 }
 

@@ -23,16 +23,23 @@ enum class Kind { Math, Code, MultipleChoice, Instruction };
 
 struct TaskData;
 
+// Options a loader may need beyond the data folder.
+struct LoadOptions {
+  std::string gpqa_password;  // GPQA dataset.zip password; "" = $REMEDI_GPQA_PASSWORD, else error
+                              // (published in the GPQA README; not stored in this code base)
+};
+
 struct TaskSpec {
   std::string name;                     // registry key, e.g. "gsm8k"
   std::string version;                  // e.g. "1"; recorded with every sample
   Kind kind = Kind::Math;
   std::vector<std::string> protocols;   // first = default, e.g. {"llada-oc", "remedi-0shot"}
   std::vector<std::string> filters;     // filter names in Score order; first = primary metric
+  std::vector<std::string> selfcheck_filters;  // filters the dataset's own reference must pass
   std::string data_files;               // relative to the data dir, for messages and `tasks`
   std::string description;              // one line for `remedi-eval tasks`
   // hooks
-  void (*load)(TaskData& into, const std::string& data_dir) = nullptr;  // fills docs (+ fewshot)
+  void (*load)(TaskData& into, const LoadOptions& opts) = nullptr;  // fills docs (+ fewshot) from into.data_dir
   Prompt (*prompt)(const TaskData& t, const Doc& d, const std::string& protocol) = nullptr;
   Score (*score)(const TaskData& t, const Doc& d, const std::string& protocol,
                  const std::string& output, sandbox::Executor* sandbox) = nullptr;
@@ -58,7 +65,7 @@ const TaskSpec& find_task(const std::string& name);  // throws remedi::Error lis
 std::string resolve_data_dir(const std::optional<std::string>& flag);
 
 // Loads docs and exemplars; throws remedi::Error naming the file (and line) when missing/malformed.
-TaskData load_task(const std::string& name, const std::string& data_dir);
+TaskData load_task(const std::string& name, const std::string& data_dir, const LoadOptions& opts = {});
 
 // Throw remedi::Error when the protocol is not one of the task's.
 void check_protocol(const TaskSpec& spec, const std::string& protocol);

@@ -1,0 +1,41 @@
+// selfcheck: the dataset's reference outputs through the task's own filters and scorer.
+#include "remedi/tasks/selfcheck.h"
+
+namespace remedi::tasks {
+
+SelfcheckResult selfcheck(const TaskData& t, const std::string& protocol, sandbox::Executor* sandbox) {
+  check_protocol(*t.spec, protocol);
+  SelfcheckResult r;
+  r.task = t.spec->name;
+  r.protocol = protocol;
+  r.total = static_cast<int64_t>(t.docs.size());
+  if (!t.spec->reference_output) {
+    r.status = "no reference outputs";
+    return r;
+  }
+  if (t.spec->kind == Kind::Code && !sandbox) {
+    r.status = "needs sandbox";
+    return r;
+  }
+  r.status = "ok";
+  for (const auto& f : t.spec->selfcheck_filters) r.per_filter[f] = 0;
+  for (const auto& d : t.docs) {
+    Score s = score(t, d, protocol, t.spec->reference_output(t, d, protocol), sandbox);
+    bool all = true;
+    for (const auto& name : t.spec->selfcheck_filters) {
+      const FilterVerdict* f = s.find(name);
+      bool ok = f && f->correct;
+      if (ok) ++r.per_filter[name];
+      all = all && ok;
+      if (!ok && r.disagreements.size() < 20) {
+        std::string why = d.id + ": " + name + " extracted=" + (f ? f->extracted.substr(0, 200) : "?") + " gold=" + d.gold;
+        for (const auto& g : s.graders) why += " [" + g.grader + ": " + g.verdict + " " + g.detail.substr(0, 300) + "]";
+        r.disagreements.push_back(why);
+      }
+    }
+    if (all) ++r.agree;
+  }
+  return r;
+}
+
+}  // namespace remedi::tasks
