@@ -84,7 +84,9 @@ std::string fix_shorthand(const std::string& s) {
 }  // namespace
 
 std::string normalize_math_answer(const std::string& in) {
-  std::string s = trim(in);
+  // Matrix row breaks "\\" must survive the removal of "\ " and friends: park them in a byte
+  // that never occurs in answers and restore them at the end.
+  std::string s = replace_all(trim(in), "\\\\", "\x01");
   // LaTeX spacing and sizing that never carries meaning.
   for (const char* r : {"\\left", "\\right", "\\!", "\\displaystyle", "\\,", "\\;", "\\:", "\\ ", "~",
                         "\\big", "\\Big", "\\bigl", "\\bigr"})
@@ -153,6 +155,7 @@ std::string normalize_math_answer(const std::string& in) {
     }
     out += s[i];
   }
+  out = replace_all(out, "\x01", "\\\\");
   while (!out.empty() && out.back() == '.') out.pop_back();
   // "0.50" → "0.5", "18.00" → "18" (plain numbers only)
   static const RE2 decimal(R"(^-?\d+\.\d*$)");
