@@ -35,6 +35,7 @@ struct ModelInfo {
   std::vector<std::pair<std::string, std::string>> file_hashes;  // (file name, sha256), checkpoints only
   std::string torch_version;
   std::string gpu_name;          // empty on cpu
+  std::string cuda_driver;       // CUDA driver API version, e.g. "13.0"; empty on cpu
 };
 
 class Engine {

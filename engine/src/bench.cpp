@@ -1,0 +1,156 @@
+#include "remedi/engine/bench.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "device_info.h"
+#include "remedi/common/error.h"
+#include "torch_model.h"
+
+namespace remedi::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  double idx = p * double(v.size() - 1);
+  size_t lo = static_cast<size_t>(idx);
+  size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (idx - double(lo));
+}
+
+// Wraps the real model and times every forward (synchronised before and after).
+class TimingModel : public DenoiseModel {
+ public:
+  TimingModel(TorchModel& m, std::string dev) : m_(m), dev_(std::move(dev)) {}
+  int32_t mask_id() const override { return m_.mask_id(); }
+  int32_t eos_id() const override { return m_.eos_id(); }
+  bool has_confidence() const override { return m_.has_confidence(); }
+  void prefill(const std::vector<std::vector<int32_t>>& p) override {
+    auto t0 = start();
+    m_.prefill(p);
+    prefill_ms = stop(t0);
+  }
+  void step(const std::vector<int32_t>& t, const StepSampling& s, StepOutput& o) override {
+    auto t0 = start();
+    m_.step(t, s, o);
+    step_ms.push_back(stop(t0));
+  }
+  void commit(const std::vector<int32_t>& t) override {
+    auto t0 = start();
+    m_.commit(t);
+    commit_ms.push_back(stop(t0));
+  }
+  std::vector<double> step_ms, commit_ms;
+  double prefill_ms = 0;
+
+ private:
+  Clock::time_point start() {
+    device_synchronize(dev_);
+    return Clock::now();
+  }
+  double stop(Clock::time_point t0) {
+    device_synchronize(dev_);
+    return ms_since(t0);
+  }
+  TorchModel& m_;
+  std::string dev_;
+};
+
+}  // namespace
+
+double measure_copy_bandwidth(const std::string& device) {
+  c10::InferenceMode im;
+  const int64_t n = device == "cpu" ? (int64_t(256) << 20) : (int64_t(4) << 30);  // bytes per buffer
+  auto o = at::TensorOptions().device(at::Device(device)).dtype(at::kByte);
+  auto a = at::empty({n}, o).random_(0, 255), b = at::empty({n}, o);
+  for (int i = 0; i < 3; ++i) b.copy_(a);  // warm-up
+  const int reps = 10;
+  device_synchronize(device);
+  auto t0 = Clock::now();
+  for (int i = 0; i < reps; ++i) b.copy_(a);
+  device_synchronize(device);
+  double s = ms_since(t0) / 1e3;
+  return 2.0 * double(n) * reps / s;  // read + write
+}
+
+BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy_bandwidth) {
+  auto* tm = dynamic_cast<TorchModel*>(&engine.model());
+  if (!tm) throw Error("bench needs a LibTorch model", "bench");
+  const ModelConfig& mc = tm->config();
+  if (cfg.batch < 1 || cfg.prefix < 1 || cfg.gen < 1)
+    throw Error("bench: batch, prefix and gen must be positive", "bench");
+  SamplerParams sp = cfg.params;
+  sp.stop_at_eos = false;  // random weights: fixed lengths
+  std::string dev = tm->device().str();
+
+  std::vector<GenerateRequest> reqs(cfg.batch);
+  uint64_t s = cfg.seed * 2654435761ULL + 12345;
+  for (int r = 0; r < cfg.batch; ++r) {
+    reqs[r].seed = cfg.seed + r;
+    reqs[r].prompt.resize(cfg.prefix);
+    for (auto& id : reqs[r].prompt) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      id = static_cast<int32_t>((s >> 33) % 100000);  // ordinary tokens, below the special ids
+    }
+  }
+  TimingModel timed(*tm, dev);
+  // Warm-up (excluded): kernels, allocator and cache allocation at the final shape.
+  SamplerParams warm = sp;
+  warm.max_new_tokens = cfg.warmup_blocks * sp.block_size;
+  tm->reserve_new_tokens(((cfg.gen + sp.block_size - 1) / sp.block_size) * sp.block_size);
+  generate(timed, reqs, warm, {});
+  timed.step_ms.clear();
+  timed.commit_ms.clear();
+  cuda_reset_peak_memory(tm->device().is_cuda() ? std::max<int>(0, tm->device().index()) : 0);
+
+  SamplerParams run = sp;
+  run.max_new_tokens = cfg.gen;
+  device_synchronize(dev);
+  auto t0 = Clock::now();
+  auto res = generate(timed, reqs, run, {});
+  device_synchronize(dev);
+  double total_ms = ms_since(t0);
+
+  BenchResult b;
+  b.config = cfg;
+  b.step_forwards = static_cast<int64_t>(timed.step_ms.size());
+  b.forwards = b.step_forwards + static_cast<int64_t>(timed.commit_ms.size());
+  b.step_ms_p50 = percentile(timed.step_ms, 0.5);
+  b.step_ms_p95 = percentile(timed.step_ms, 0.95);
+  double sum = 0;
+  for (double x : timed.step_ms) sum += x;
+  b.step_ms_mean = timed.step_ms.empty() ? 0 : sum / double(timed.step_ms.size());
+  b.commit_ms_p50 = percentile(timed.commit_ms, 0.5);
+  b.prefill_ms = timed.prefill_ms;
+  b.total_s = total_ms / 1e3;
+  int64_t toks = 0;
+  for (auto& r : res) toks += static_cast<int64_t>(r.raw_tokens.size());
+  b.tok_s = double(toks) / b.total_s;
+  b.forwards_s = double(b.forwards + 1) / b.total_s;
+  b.peak_mem_bytes = cuda_peak_memory_bytes(tm->device().is_cuda() ? std::max<int>(0, tm->device().index()) : 0);
+
+  // Bytes one step forward must stream: every weight except the embedding table (only B*T rows of
+  // it are gathered), plus the K and V of every layer over the slots attended (mean over blocks).
+  const auto& w = tm->weights();
+  double elt = tm->dtype() == at::kFloat ? 4.0 : 2.0;
+  b.weight_bytes = double(w.bytes()) - double(w.wte.numel()) * elt;
+  int layers = mc.n_layers + static_cast<int>(w.ups.size());
+  int blocks = (cfg.gen + sp.block_size - 1) / sp.block_size;
+  double mean_kv_len = cfg.prefix + sp.block_size * (blocks + 1) / 2.0;  // block b attends prefix + 32(b+1)
+  b.kv_bytes = double(layers) * cfg.batch * mean_kv_len * mc.d_model * 2.0 * elt;
+  b.floor_ms = (b.weight_bytes + b.kv_bytes) / copy_bandwidth * 1e3;
+  b.ratio = b.floor_ms > 0 ? b.step_ms_p50 / b.floor_ms : 0;
+  return b;
+}
+
+}  // namespace remedi::engine

@@ -1,0 +1,28 @@
+#include "kv_cache.h"
+
+namespace remedi::engine {
+
+void KvCache::ensure(int layers, int64_t r, int64_t heads, int64_t s, int64_t head_dim, const at::TensorOptions& o) {
+  bool fits = static_cast<int>(k.size()) == layers && !k.empty() && k[0].size(0) >= r && k[0].size(2) >= s &&
+              k[0].size(1) == heads && k[0].size(3) == head_dim && k[0].scalar_type() == o.dtype().toScalarType() &&
+              k[0].device() == o.device();
+  if (!fits) {
+    k.clear();
+    v.clear();  // free first: never hold two caches at once
+    for (int l = 0; l < layers; ++l) {
+      k.push_back(at::empty({r, heads, s, head_dim}, o));
+      v.push_back(at::empty({r, heads, s, head_dim}, o));
+    }
+  }
+  rows = r;
+  slots = s;
+}
+
+int64_t KvCache::bytes() const {
+  int64_t b = 0;
+  for (auto& t : k) b += t.numel() * int64_t(t.element_size());
+  for (auto& t : v) b += t.numel() * int64_t(t.element_size());
+  return b;
+}
+
+}  // namespace remedi::engine

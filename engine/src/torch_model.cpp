@@ -1,0 +1,179 @@
+#include "torch_model.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+
+#include "remedi/common/error.h"
+
+namespace remedi::engine {
+
+TorchModel::TorchModel(ModelConfig cfg, ModelWeights w, at::Device dev, at::ScalarType dtype,
+                       std::shared_ptr<const void> keep_alive)
+    : cfg_(std::move(cfg)), w_(std::move(w)), dev_(dev), dtype_(dtype), keep_alive_(std::move(keep_alive)),
+      rope_(cfg_, dev) {
+  if (!w_.ups.empty()) {
+    if (w_.ups.size() != cfg_.ups_taps.size())
+      throw Error("UPS has " + std::to_string(w_.ups.size()) + " blocks but " + std::to_string(cfg_.ups_taps.size()) +
+                  " tap layers", cfg_.name, "pass one tap per UPS block");
+    for (size_t j = 0; j < cfg_.ups_taps.size(); ++j) {
+      int t = cfg_.ups_taps[j];
+      if (t < 0 || t >= cfg_.n_layers || (j > 0 && t <= cfg_.ups_taps[j - 1]))
+        throw Error("UPS tap layers must be increasing and below n_layers=" + std::to_string(cfg_.n_layers), cfg_.name);
+    }
+  }
+}
+
+at::Tensor TorchModel::to_device_tokens(const std::vector<int32_t>& tokens) const {
+  if (rows_ == 0 || tokens.size() % rows_ != 0)
+    throw Error("step/commit got " + std::to_string(tokens.size()) + " tokens for " + std::to_string(rows_) + " rows",
+                "engine", "call prefill first; pass rows x block tokens");
+  auto t = at::from_blob(const_cast<int32_t*>(tokens.data()), {rows_, int64_t(tokens.size()) / rows_}, at::kInt);
+  return t.to(dev_, at::kLong);
+}
+
+void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
+  c10::InferenceMode inference;
+  if (prompts.empty()) throw Error("prefill needs at least one prompt", "engine");
+  rows_ = static_cast<int64_t>(prompts.size());
+  pmax_ = 0;
+  std::vector<int64_t> lens;
+  for (auto& p : prompts) {
+    if (p.empty()) throw Error("empty prompt", "engine", "a prompt needs at least one token (the chat template adds BOS)");
+    for (int32_t id : p)
+      if (id < 0 || id >= cfg_.embedding_size)
+        throw Error("token id " + std::to_string(id) + " outside the vocabulary (0.." +
+                    std::to_string(cfg_.embedding_size - 1) + ")", "prompt");
+    lens.push_back(static_cast<int64_t>(p.size()));
+    pmax_ = std::max<int64_t>(pmax_, p.size());
+  }
+  ragged_ = std::any_of(lens.begin(), lens.end(), [&](int64_t l) { return l != pmax_; });
+  int64_t slots = pmax_ + ((reserve_new_ + 31) / 32) * 32 + 64;  // + slack for a block size other than 32
+  if (pmax_ + reserve_new_ > cfg_.max_seq_len)
+    throw Error("prompt (" + std::to_string(pmax_) + " tokens) + max_new_tokens (" + std::to_string(reserve_new_) +
+                ") exceeds max_sequence_length " + std::to_string(cfg_.max_seq_len), cfg_.name,
+                "shorten the prompt or lower --max-new-tokens");
+  cache_.ensure(cfg_.n_layers + static_cast<int>(w_.ups.size()), rows_, cfg_.n_heads, slots, cfg_.head_dim,
+                at::TensorOptions().device(dev_).dtype(dtype_));
+
+  // (B, Pmax) tokens right-padded with pad; positions 0..P_r-1 (padding gets 0: it is masked out).
+  std::vector<int32_t> flat(rows_ * pmax_, cfg_.pad_id);
+  std::vector<int64_t> pos(rows_ * pmax_, 0);
+  for (int64_t r = 0; r < rows_; ++r)
+    for (int64_t i = 0; i < lens[r]; ++i) {
+      flat[r * pmax_ + i] = prompts[r][i];
+      pos[r * pmax_ + i] = i;
+    }
+  prompt_len_ = at::tensor(lens, at::kLong).to(dev_);
+  auto tokens = to_device_tokens(flat);
+  auto positions = at::from_blob(pos.data(), {rows_, pmax_}, at::kLong).to(dev_);
+  AttnContext ctx;
+  std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
+  ctx.write_slot = 0;
+  ctx.kv_len = pmax_;
+  if (ragged_) ctx.mask = (at::arange(pmax_, at::TensorOptions().device(dev_)).unsqueeze(0) <
+                           prompt_len_.unsqueeze(1)).view({rows_, 1, 1, pmax_});
+  run_streams(w_, cfg_, tokens, cache_, ctx);  // fills every layer's cache; no head needed
+  cache_len_ = pmax_;
+}
+
+AttnContext TorchModel::block_context(int64_t T) const {
+  if (cache_len_ + T > cache_.slots)
+    throw Error("generation ran past the reserved KV cache (" + std::to_string(cache_.slots) + " slots)", "engine",
+                "reserve_new_tokens must cover max_new_tokens");
+  AttnContext ctx;
+  // Row r's block covers positions P_r + (cache_len - Pmax) + [0, T).
+  auto offs = at::arange(T, at::TensorOptions().device(dev_).dtype(at::kLong)).unsqueeze(0);
+  auto positions = prompt_len_.unsqueeze(1) + (cache_len_ - pmax_) + offs;  // (B, T)
+  std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
+  ctx.write_slot = cache_len_;
+  ctx.kv_len = cache_len_ + T;
+  if (ragged_) {
+    auto s = at::arange(ctx.kv_len, at::TensorOptions().device(dev_)).unsqueeze(0);  // (1, S)
+    ctx.mask = ((s < prompt_len_.unsqueeze(1)) | (s >= pmax_)).view({rows_, 1, 1, ctx.kv_len});
+  }
+  return ctx;
+}
+
+std::pair<at::Tensor, at::Tensor> TorchModel::heads(const StreamsOut& s) {
+  auto logits = at::linear(rms_norm(s.x, w_.ln_f, cfg_.rms_eps), w_.lm_head);  // (B, T, V)
+  at::Tensor conf;
+  if (s.u.defined())
+    conf = at::linear(rms_norm(s.u, w_.ln_f_ups, cfg_.rms_eps), w_.conf_w, w_.conf_b).squeeze(-1);  // (B, T)
+  return {logits, conf};
+}
+
+std::pair<at::Tensor, at::Tensor> TorchModel::step_logits(const std::vector<int32_t>& tokens) {
+  c10::InferenceMode inference;
+  auto x = to_device_tokens(tokens);
+  auto ctx = block_context(x.size(1));
+  return heads(run_streams(w_, cfg_, x, cache_, ctx));  // writes scratch K/V past cache_len_: not committed
+}
+
+void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) {
+  c10::InferenceMode inference;
+  auto x = to_device_tokens(tokens);  // (B, T)
+  const int64_t B = x.size(0), T = x.size(1);
+  auto [logits, conf] = step_logits(tokens);  // (B, T, V), (B, T)
+  auto cand = logits.argmax(-1);              // first maximum on ties (MODEL.md §5)
+  for (int64_t r = 0; r < B; ++r) {
+    float temp = r < int64_t(sampling.temperature.size()) ? sampling.temperature[r] : 0.f;
+    if (temp <= 0.f) continue;
+    // Gumbel-max sampling at temperature `temp`; the row's noise comes from its own seed only, so a
+    // row's draw never depends on the rest of the batch.
+    auto gen = at::detail::createCPUGenerator(sampling.noise_seed[r]);
+    auto u = at::empty({T, logits.size(2)}, at::kFloat).uniform_(1e-10, 1.0, gen).to(dev_);
+    auto g = -at::log(-at::log(u));
+    cand.select(0, r).copy_((logits[r].to(at::kFloat) / temp + g).argmax(-1));
+  }
+  auto masked = x.eq(cfg_.mask_id);
+  cand = at::where(masked, cand, x);                                   // unmasked keep their token
+  // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
+  auto logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+  auto c32 = cand.to(at::kInt).cpu().contiguous();
+  auto l32 = logit.cpu().contiguous();
+  const int64_t n = B * T;
+  out.candidate.assign(c32.data_ptr<int32_t>(), c32.data_ptr<int32_t>() + n);
+  out.logit.assign(l32.data_ptr<float>(), l32.data_ptr<float>() + n);
+  if (sampling.need_prob) {
+    // softmax probability of the candidate = exp(logit - logsumexp), logsumexp in float32
+    auto prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));
+    auto p32 = prob.cpu().contiguous();
+    out.prob.assign(p32.data_ptr<float>(), p32.data_ptr<float>() + n);
+  } else {
+    out.prob.clear();
+  }
+  if (conf.defined()) {
+    auto cf = conf.to(at::kFloat).cpu().contiguous();
+    out.confidence.assign(cf.data_ptr<float>(), cf.data_ptr<float>() + n);
+  } else {
+    out.confidence.clear();
+  }
+}
+
+void TorchModel::commit(const std::vector<int32_t>& tokens) {
+  c10::InferenceMode inference;
+  auto x = to_device_tokens(tokens);
+  auto ctx = block_context(x.size(1));
+  run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
+  cache_len_ += x.size(1);
+}
+
+std::pair<at::Tensor, at::Tensor> TorchModel::full_forward(const at::Tensor& tokens, const at::Tensor& positions,
+                                                           const at::Tensor& mask) {
+  c10::InferenceMode inference;
+  KvCache scratch;
+  const int64_t B = tokens.size(0), N = tokens.size(1);
+  scratch.ensure(cfg_.n_layers + static_cast<int>(w_.ups.size()), B, cfg_.n_heads, N, cfg_.head_dim,
+                 at::TensorOptions().device(dev_).dtype(dtype_));
+  AttnContext ctx;
+  std::tie(ctx.cos, ctx.sin) = rope_.tables(positions.to(dev_));
+  ctx.write_slot = 0;
+  ctx.kv_len = N;
+  ctx.mask = mask.to(dev_);
+  return heads(run_streams(w_, cfg_, tokens.to(dev_), scratch, ctx));
+}
+
+}  // namespace remedi::engine

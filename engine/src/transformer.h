@@ -1,0 +1,45 @@
+// The LLaDA block and the RemeDi two-stream forward (MODEL.md §1–§2) over a KV cache.
+// Private to the engine (includes ATen). Shapes: B rows, T query tokens, S cache slots, d model
+// width, H heads, D = d / H head width.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <optional>
+
+#include "kv_cache.h"
+#include "weights.h"
+
+namespace remedi::engine {
+
+// Rotary tables for a batch of positions (rotate-half / NeoX form, float32; MODEL.md §1).
+struct Rope {
+  at::Tensor inv_freq;  // (D/2) float32, 1 / theta^(2i/D)
+  Rope(const ModelConfig& c, at::Device dev);
+  // positions (B, T) int64 -> cos, sin (B, 1, T, D) float32
+  std::pair<at::Tensor, at::Tensor> tables(const at::Tensor& positions) const;
+};
+
+// Where a forward reads and writes the cache.
+struct AttnContext {
+  at::Tensor cos, sin;             // (B, 1, T, D) float32 for the query tokens
+  int64_t write_slot = 0;          // the T new keys/values go to slots [write_slot, write_slot+T)
+  int64_t kv_len = 0;              // attention reads slots [0, kv_len)
+  std::optional<at::Tensor> mask;  // (B, 1, 1|T, kv_len) bool, true = attend; none = every slot valid
+};
+
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);  // float32 inside, cast, * w
+
+// One pre-norm LLaDA block; writes this layer's K (rotated) and V into the cache. x: (B, T, d).
+at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& cache, int layer,
+                         const AttnContext& ctx, const ModelConfig& c);
+
+struct StreamsOut {
+  at::Tensor x;  // (B, T, d) backbone state after the last block (and every feedback)
+  at::Tensor u;  // (B, T, d) UPS state after the last tap; undefined without UPS
+};
+
+// Embedding + all backbone blocks + UPS blocks at the taps (cache layers n_layers + j).
+StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Tensor& tokens, KvCache& cache,
+                       const AttnContext& ctx);
+
+}  // namespace remedi::engine

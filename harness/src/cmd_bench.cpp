@@ -1,0 +1,105 @@
+// remedi-eval bench: ms per forward, tok/s and peak memory per batch size, beside the memory-
+// bandwidth floor measured in the same run (issue 6). Random-weight presets ignore EOS.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "remedi/common/error.h"
+#include "remedi/common/fsutil.h"
+#include "remedi/engine/bench.h"
+#include "sampler_flags.h"
+
+namespace {
+const char* kHelp = R"(usage: remedi-eval bench --model DIR|preset:NAME [flags]
+
+  --model DIR|preset:NAME   e.g. preset:remedi-9b (random weights at real shapes)
+  --batch 1,8,64            batch sizes to run (default 1)
+  --prefix N                prompt tokens per row (default 1024)
+  --gen N                   generated tokens per row, EOS ignored (default 256)
+  --device cpu|cuda         default cuda if available, else cpu
+  --dtype auto|f32|bf16     default auto
+  --warmup-blocks N         blocks generated before timing (default 1)
+  --json OUT                also write the results as JSON to OUT
+On the CPU the numbers are for checking the pipeline only, not speed claims.
+)";
+}  // namespace
+
+static int run_bench(remedi::Args& a) {
+  using namespace remedi;
+  if (a.help()) {
+    std::printf("%s%s", kHelp, cli::sampler_flags_help());
+    return 0;
+  }
+  engine::EngineOptions eo;
+  eo.model = a.get("--model");
+  eo.device = a.get("--device", "cpu");
+  eo.dtype = a.get("--dtype", "auto");
+  std::vector<int> batches;
+  for (auto& s : a.get_list("--batch", "1")) batches.push_back(std::stoi(s));
+  engine::BenchConfig base;
+  base.prefix = static_cast<int>(a.get_int("--prefix", 1024));
+  base.gen = static_cast<int>(a.get_int("--gen", 256));
+  base.warmup_blocks = static_cast<int>(a.get_int("--warmup-blocks", 1));
+  base.params = cli::parse_sampler_flags(a);
+  auto json_out = a.opt("--json");
+  a.finish();
+  int maxb = 1;
+  for (int b : batches) maxb = std::max(maxb, b);
+  eo.max_batch = maxb;
+  eo.max_seq_len = 0;
+
+  auto eng = engine::Engine::open(eo);
+  const auto& info = eng->info();
+  double bw = engine::measure_copy_bandwidth(info.device);
+  std::fprintf(stderr, "model %s on %s %s (%s), copy bandwidth %.0f GB/s (read+write)\n", info.name.c_str(),
+               info.device.c_str(), info.dtype.c_str(), info.gpu_name.empty() ? "cpu" : info.gpu_name.c_str(),
+               bw / 1e9);
+  nlohmann::json runs = nlohmann::json::array();
+  std::printf("%6s %8s %8s %8s %8s %7s %9s %10s %9s\n", "batch", "ms/fwd", "p95", "floor", "ratio", "commit",
+              "tok/s", "fwd/s", "peak GiB");
+  for (int b : batches) {
+    engine::BenchConfig c = base;
+    c.batch = b;
+    auto r = engine::bench_generation(*eng, c, bw);
+    std::printf("%6d %8.2f %8.2f %8.2f %8.2f %7.2f %9.1f %10.1f %9.2f\n", b, r.step_ms_p50, r.step_ms_p95, r.floor_ms,
+                r.ratio, r.commit_ms_p50, r.tok_s, r.forwards_s, double(r.peak_mem_bytes) / (1 << 30));
+    std::fflush(stdout);
+    runs.push_back({{"batch", b},
+                    {"prefix", c.prefix},
+                    {"gen", c.gen},
+                    {"step_ms_p50", r.step_ms_p50},
+                    {"step_ms_p95", r.step_ms_p95},
+                    {"step_ms_mean", r.step_ms_mean},
+                    {"commit_ms_p50", r.commit_ms_p50},
+                    {"prefill_ms", r.prefill_ms},
+                    {"forwards", r.forwards},
+                    {"tok_s", r.tok_s},
+                    {"forwards_s", r.forwards_s},
+                    {"peak_mem_bytes", r.peak_mem_bytes},
+                    {"weight_bytes", r.weight_bytes},
+                    {"kv_bytes", r.kv_bytes},
+                    {"floor_ms", r.floor_ms},
+                    {"ratio", r.ratio}});
+  }
+  if (json_out) {
+    nlohmann::json j = {{"schema_version", 1},
+                        {"model", info.name},
+                        {"device", info.device},
+                        {"dtype", info.dtype},
+                        {"gpu", info.gpu_name},
+                        {"cuda_driver", info.cuda_driver},
+                        {"torch_version", info.torch_version},
+                        {"remedi_eval", std::string(remedi::version()) + " " + remedi::git_sha()},
+                        {"policy", engine::policy_name(base.params.policy)},
+                        {"steps", base.params.steps},
+                        {"block", base.params.block_size},
+                        {"copy_bandwidth_bytes_s", bw},
+                        {"runs", runs}};
+    write_file_atomic(*json_out, j.dump(2) + "\n");
+  }
+  return 0;
+}
+
+REMEDI_COMMAND(bench, "bench", "time forwards per batch size beside the memory-bandwidth floor", run_bench)

@@ -1,0 +1,198 @@
+// The torch model against its references (CPU float32): RemeDi with zero feedback equals plain
+// LLaDA exactly; the cached block path equals one full recomputation under a block-causal mask;
+// ragged batches equal single rows; a batch of 4 generations equals 4 single runs token for token.
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <catch2/catch.hpp>
+
+#include "remedi/engine/engine.h"
+#include "remedi/engine/sampler.h"
+#include "torch_model.h"
+
+using namespace remedi::engine;
+
+namespace {
+
+ModelConfig tiny(bool ups) {
+  ModelConfig c = ModelConfig::preset(ups ? "tiny-remedi" : "tiny-llada");
+  c.max_seq_len = 1024;
+  return c;
+}
+
+std::vector<int32_t> random_ids(int n, uint64_t seed, int vocab = 300) {
+  std::vector<int32_t> v(n);
+  uint64_t s = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  for (auto& x : v) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    x = static_cast<int32_t>((s >> 33) % vocab);
+  }
+  return v;
+}
+
+// Copies every weight tensor, so two models never share storage.
+ModelWeights clone(const ModelWeights& w) {
+  ModelWeights o = w;
+  auto cp = [](BlockWeights& b) {
+    b.attn_norm = b.attn_norm.clone();
+    b.ff_norm = b.ff_norm.clone();
+    b.wqkv = b.wqkv.clone();
+    b.wo = b.wo.clone();
+    b.w_gate_up = b.w_gate_up.clone();
+    b.w_down = b.w_down.clone();
+  };
+  for (auto& b : o.blocks) cp(b);
+  for (auto& b : o.ups) cp(b);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("RemeDi with zero feedback gives exactly the LLaDA logits", "[model]") {
+  c10::InferenceMode im;
+  ModelConfig rc = tiny(true);
+  ModelWeights w = random_weights(rc, at::kCPU, at::kFloat, 7);
+  for (size_t j = 0; j < w.fb_w.size(); ++j) {
+    w.fb_w[j].zero_();
+    w.fb_b[j].zero_();
+  }
+  ModelConfig lc = rc;
+  lc.has_ups = false;
+  ModelWeights lw = w;
+  lw.ups.clear();
+  lw.fb_norm.clear();
+  lw.fb_w.clear();
+  lw.fb_b.clear();
+  TorchModel remedi(rc, w, at::kCPU, at::kFloat);
+  TorchModel llada(lc, lw, at::kCPU, at::kFloat);
+  auto prompt = random_ids(19, 1);
+  auto block = random_ids(32, 2);
+  for (int i = 0; i < 32; i += 3) block[i] = rc.mask_id;
+  remedi.prefill({prompt});
+  llada.prefill({prompt});
+  auto [lr, cr] = remedi.step_logits(block);
+  auto [ll, cl] = llada.step_logits(block);
+  CHECK(at::equal(lr, ll));
+  CHECK(cr.defined());
+  CHECK_FALSE(cl.defined());
+
+  SECTION("and non-zero feedback changes them (the check can fail)") {
+    ModelWeights w2 = clone(w);
+    for (auto& f : w2.fb_b) f.fill_(0.5);
+    TorchModel fed(rc, w2, at::kCPU, at::kFloat);
+    fed.prefill({prompt});
+    CHECK_FALSE(at::equal(fed.step_logits(block).first, ll));
+  }
+}
+
+TEST_CASE("cached generation equals full recomputation under a block-causal mask", "[model]") {
+  c10::InferenceMode im;
+  ModelConfig c = tiny(true);
+  TorchModel m(c, random_weights(c, at::kCPU, at::kFloat, 11), at::kCPU, at::kFloat);
+  const int P = 13, nb = 3, blk = 32;
+  auto prompt = random_ids(P, 3);
+  std::vector<std::vector<int32_t>> blocks;
+  for (int b = 0; b < nb; ++b) {
+    auto t = random_ids(blk, 10 + b);
+    if (b == nb - 1)
+      for (int i = 0; i < blk; i += 2) t[i] = c.mask_id;  // the block being denoised is partly masked
+    blocks.push_back(t);
+  }
+  m.reserve_new_tokens(nb * blk);
+  m.prefill({prompt});
+  for (int b = 0; b < nb - 1; ++b) m.commit(blocks[b]);
+  auto [cached_logits, cached_conf] = m.step_logits(blocks[nb - 1]);  // (1, 32, V), (1, 32)
+
+  const int N = P + nb * blk;
+  std::vector<int32_t> all = prompt;
+  for (auto& b : blocks) all.insert(all.end(), b.begin(), b.end());
+  auto tokens = at::tensor(std::vector<int64_t>(all.begin(), all.end()), at::kLong).view({1, N});
+  auto positions = at::arange(N, at::kLong).view({1, N});
+  // segment 0 = prompt, segment b+1 = block b; a query sees keys of its own and earlier segments.
+  auto seg = at::cat({at::zeros({P}, at::kLong), at::arange(nb, at::kLong).repeat_interleave(blk) + 1});
+  auto mask = (seg.view({1, N}) <= seg.view({N, 1})).view({1, 1, N, N});
+  auto [full_logits, full_conf] = m.full_forward(tokens, positions, mask);
+  auto fl = full_logits.narrow(1, N - blk, blk);
+  auto fc = full_conf.narrow(1, N - blk, blk);
+  double dl = (cached_logits - fl).abs().max().item<double>();
+  double dc = (cached_conf - fc).abs().max().item<double>();
+  INFO("max abs diff logits " << dl << " confidence " << dc);
+  CHECK(dl <= 1e-5);
+  CHECK(dc <= 1e-5);
+  CHECK(fl.abs().max().item<double>() > 1e-3);  // not trivially zero
+
+  SECTION("a full (non-block-causal) mask gives different logits, so the check can fail") {
+    auto all_mask = at::ones({1, 1, N, N}, at::kBool);
+    auto wrong = m.full_forward(tokens, positions, all_mask).first.narrow(1, N - blk, blk);
+    CHECK((cached_logits - wrong).abs().max().item<double>() > 1e-4);
+  }
+}
+
+TEST_CASE("a ragged batch matches each row run alone", "[model]") {
+  c10::InferenceMode im;
+  ModelConfig c = tiny(true);
+  TorchModel m(c, random_weights(c, at::kCPU, at::kFloat, 5), at::kCPU, at::kFloat);
+  std::vector<std::vector<int32_t>> prompts = {random_ids(5, 1), random_ids(17, 2), random_ids(9, 3)};
+  std::vector<std::vector<int32_t>> b0, b1;
+  for (int r = 0; r < 3; ++r) {
+    b0.push_back(random_ids(32, 20 + r));
+    auto t = random_ids(32, 30 + r);
+    for (int i = r; i < 32; i += 4) t[i] = c.mask_id;
+    b1.push_back(t);
+  }
+  auto flat = [](const std::vector<std::vector<int32_t>>& v) {
+    std::vector<int32_t> o;
+    for (auto& x : v) o.insert(o.end(), x.begin(), x.end());
+    return o;
+  };
+  m.prefill(prompts);
+  m.commit(flat(b0));
+  auto batched = m.step_logits(flat(b1)).first;  // (3, 32, V)
+  for (int r = 0; r < 3; ++r) {
+    m.prefill({prompts[r]});
+    m.commit(b0[r]);
+    auto single = m.step_logits(b1[r]).first;
+    double d = (batched.narrow(0, r, 1) - single).abs().max().item<double>();
+    INFO("row " << r << " max abs diff " << d);
+    CHECK(d <= 1e-5);
+  }
+}
+
+TEST_CASE("a batch of 4 prompts generates the same tokens as 4 single runs", "[model][generate]") {
+  EngineOptions eo;
+  eo.model = "preset:tiny-remedi";
+  eo.weight_seed = 3;
+  eo.max_batch = 4;
+  auto eng = Engine::open(eo);
+  SamplerParams sp;
+  sp.steps = 8;
+  sp.max_new_tokens = 64;
+  std::vector<GenerateRequest> reqs;
+  for (int i = 0; i < 4; ++i) reqs.push_back({random_ids(6 + 5 * i, 100 + i), uint64_t(i)});
+  for (Policy pol : {Policy::RemediLogit, Policy::RemediUps, Policy::LladaLowConf}) {
+    sp.policy = pol;
+    auto batch = eng->generate(reqs, sp);
+    REQUIRE(batch.size() == 4);
+    for (int i = 0; i < 4; ++i) {
+      auto single = eng->generate({reqs[i]}, sp).at(0);
+      INFO("policy " << policy_name(pol) << " row " << i);
+      CHECK(batch[i].raw_tokens == single.raw_tokens);
+      CHECK(batch[i].nfe == single.nfe);
+      CHECK(batch[i].remasks == single.remasks);
+    }
+  }
+}
+
+TEST_CASE("NFE = 1 + blocks x (steps + 1) on the real model", "[model][generate]") {
+  EngineOptions eo;
+  eo.model = "preset:tiny-llada";
+  auto eng = Engine::open(eo);
+  SamplerParams sp;
+  sp.steps = 4;
+  sp.max_new_tokens = 96;
+  sp.stop_at_eos = false;
+  auto r = eng->generate({{random_ids(8, 9), 0}}, sp).at(0);
+  CHECK(r.blocks == 3);
+  CHECK(r.nfe == 1 + 3 * (4 + 1));
+  CHECK(r.raw_tokens.size() == 96);
+}
