@@ -1,0 +1,482 @@
+// IFEval checkers: for each of the 25 instruction types, responses that the reference
+// (google-research instruction_following_eval) accepts and rejects, strict vs loose scoring,
+// kwargs validation, the text utilities, and a [data] case over the released input_data.jsonl.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sys/stat.h>
+
+#include "../test_support.h"
+#include "remedi/common/error.h"
+#include "remedi/tasks/ifeval.h"
+
+using nlohmann::json;
+namespace ifeval = remedi::tasks::ifeval;
+namespace text = remedi::tasks::ifeval::text;
+
+namespace {
+
+// Counts failed assertions so that the [data] case never hides a unit failure behind exit 77.
+struct FailureCounter : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  static int& failures() {
+    static int n = 0;
+    return n;
+  }
+  bool assertionEnded(Catch::AssertionStats const& s) override {
+    if (!s.assertionResult.isOk()) ++failures();
+    return true;
+  }
+};
+CATCH_REGISTER_LISTENER(FailureCounter)
+
+bool strict(const std::string& id, const json& kwargs, const std::string& response) {
+  return ifeval::evaluate("", {{id, kwargs}}, response).strict.at(0);
+}
+bool loose(const std::string& id, const json& kwargs, const std::string& response) {
+  return ifeval::evaluate("", {{id, kwargs}}, response).loose.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("ifeval: registry lists the 25 reference ids", "[ifeval]") {
+  auto ids = ifeval::supported_instructions();
+  CHECK(ids.size() == 25);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 25);
+  CHECK(ids.front() == "keywords:existence");
+}
+
+TEST_CASE("ifeval: keywords:existence (regex search, no word boundaries)", "[ifeval]") {
+  json kw = {{"keywords", {"cat", "dog"}}};
+  CHECK(strict("keywords:existence", kw, "I have a cat and a dog."));
+  CHECK(strict("keywords:existence", kw, "CAT DOG"));
+  CHECK(strict("keywords:existence", kw, "concatenate the hotdog"));
+  CHECK_FALSE(strict("keywords:existence", kw, "I have a cat."));
+  CHECK_FALSE(strict("keywords:existence", kw, ""));
+  CHECK_FALSE(strict("keywords:existence", kw, "c a t and dog"));
+}
+
+TEST_CASE("ifeval: keywords:frequency", "[ifeval]") {
+  json kw = {{"keyword", "hello"}, {"frequency", 2}, {"relation", "at least"}};
+  CHECK(strict("keywords:frequency", kw, "hello hello"));
+  CHECK(strict("keywords:frequency", kw, "Hello there. HELLO again"));
+  CHECK(strict("keywords:frequency", kw, "hellohello"));
+  CHECK_FALSE(strict("keywords:frequency", kw, "hello"));
+  CHECK_FALSE(strict("keywords:frequency", kw, "hell o hello"));
+  CHECK_FALSE(strict("keywords:frequency", kw, "   "));
+  json lt = {{"keyword", "the"}, {"frequency", 2}, {"relation", "less than"}};
+  CHECK(strict("keywords:frequency", lt, "the cat"));
+  CHECK_FALSE(strict("keywords:frequency", lt, "the cat and the dog"));
+  CHECK_FALSE(strict("keywords:frequency", lt, "there and then"));  // substrings count
+}
+
+TEST_CASE("ifeval: keywords:forbidden_words (word boundaries)", "[ifeval]") {
+  json kw = {{"forbidden_words", {"bad", "evil"}}};
+  CHECK(strict("keywords:forbidden_words", kw, "a good day"));
+  CHECK(strict("keywords:forbidden_words", kw, "badminton is fun"));
+  CHECK(strict("keywords:forbidden_words", kw, "EVILS abound"));
+  CHECK_FALSE(strict("keywords:forbidden_words", kw, "that is bad."));
+  CHECK_FALSE(strict("keywords:forbidden_words", kw, "Evil!"));
+  CHECK_FALSE(strict("keywords:forbidden_words", kw, "so BAD"));
+}
+
+TEST_CASE("ifeval: keywords:letter_frequency", "[ifeval]") {
+  json kw = {{"letter", "a"}, {"let_frequency", 3}, {"let_relation", "at least"}};
+  CHECK(strict("keywords:letter_frequency", kw, "banana"));
+  CHECK(strict("keywords:letter_frequency", kw, "AAA"));
+  CHECK(strict("keywords:letter_frequency", kw, "a a a"));
+  CHECK_FALSE(strict("keywords:letter_frequency", kw, "ab"));
+  CHECK_FALSE(strict("keywords:letter_frequency", kw, "bbb"));
+  CHECK_FALSE(strict("keywords:letter_frequency", kw, "\xC3\xA0\xC3\xA0\xC3\xA0"));  // "ààà" is not 'a'
+  json lt = {{"letter", "Z"}, {"let_frequency", 2}, {"let_relation", "less than"}};
+  CHECK(strict("keywords:letter_frequency", lt, "zoo"));
+  CHECK_FALSE(strict("keywords:letter_frequency", lt, "Zzz"));
+}
+
+TEST_CASE("ifeval: language:response_language", "[ifeval]") {
+  CHECK(strict("language:response_language", {{"language", "de"}},
+               "Das ist ein kurzer Text, und er ist auf Deutsch geschrieben. Wir sind hier."));
+  CHECK(strict("language:response_language", {{"language", "hi"}},
+               "यह एक छोटा सा वाक्य है और यह हिंदी में लिखा गया है।"));
+  CHECK(strict("language:response_language", {{"language", "ko"}}, "안녕하세요. 이것은 한국어 문장입니다."));
+  CHECK(strict("language:response_language", {{"language", "mr"}},
+               "हे एक छोटे वाक्य आहे आणि ते मराठी मध्ये लिहिले आहे."));
+  CHECK(strict("language:response_language", {{"language", "fa"}}, "این یک جمله کوتاه است که به زبان فارسی نوشته شده است."));
+  CHECK(strict("language:response_language", {{"language", "ur"}}, "یہ ایک مختصر جملہ ہے جو اردو میں لکھا گیا ہے۔"));
+  CHECK(strict("language:response_language", {{"language", "bg"}}, "Това е кратко изречение, което е написано на български език."));
+  CHECK(strict("language:response_language", {{"language", "vi"}}, "Đây là một câu ngắn được viết bằng tiếng Việt."));
+  // No letters: langdetect raises and the reference counts the instruction as followed.
+  CHECK(strict("language:response_language", {{"language", "de"}}, "12345 !!!"));
+  CHECK_FALSE(strict("language:response_language", {{"language", "de"}},
+                     "This is a short text and it is written in English."));
+  CHECK_FALSE(strict("language:response_language", {{"language", "hi"}},
+                     "हे एक छोटे वाक्य आहे आणि ते मराठी मध्ये लिहिले आहे."));
+  CHECK_FALSE(strict("language:response_language", {{"language", "ko"}}, "This is English, not Korean."));
+  CHECK_FALSE(strict("language:response_language", {{"language", "ru"}},
+                     "Това е кратко изречение, което е написано на български език."));
+  CHECK_FALSE(strict("language:response_language", {{"language", "ar"}}, "یہ ایک مختصر جملہ ہے جو اردو میں لکھا گیا ہے۔"));
+}
+
+TEST_CASE("ifeval: length_constraints:number_sentences", "[ifeval]") {
+  json lt = {{"num_sentences", 3}, {"relation", "less than"}};
+  CHECK(strict("length_constraints:number_sentences", lt, "One. Two."));
+  CHECK(strict("length_constraints:number_sentences", lt, "Dr. Smith arrived. He sat down."));
+  CHECK(strict("length_constraints:number_sentences", lt, "No punctuation at all\nnew line\n* bullet"));
+  CHECK_FALSE(strict("length_constraints:number_sentences", lt, "One. Two. Three."));
+  CHECK_FALSE(strict("length_constraints:number_sentences", lt, "Really? Yes! Fine."));
+  CHECK_FALSE(strict("length_constraints:number_sentences", lt, "ab cd. ef gh. ij kl."));  // lowercase after a period still breaks
+  json ge = {{"num_sentences", 2}, {"relation", "at least"}};
+  CHECK(strict("length_constraints:number_sentences", ge, "Hi. There."));
+  CHECK_FALSE(strict("length_constraints:number_sentences", ge, "Hi there."));
+}
+
+TEST_CASE("ifeval: count_sentences follows Punkt's rules", "[ifeval]") {
+  CHECK(text::count_sentences("Mr. Smith went to Washington. He arrived at 3 p.m. today.") == 2);
+  CHECK(text::count_sentences("He said \"Stop.\" Then he left.") == 2);
+  CHECK(text::count_sentences("I scored 3.5 points") == 1);
+  CHECK(text::count_sentences("What?! No way.") == 2);
+  CHECK(text::count_sentences("The U.S. is big.") == 1);
+  CHECK(text::count_sentences("Wait... what happened? Nothing.") == 2);
+  CHECK(text::count_sentences("J. K. Rowling wrote it.") == 1);
+  CHECK(text::count_sentences("end.Next") == 1);
+  CHECK(text::count_sentences("") == 0);
+  CHECK(text::count_sentences("A. \"B.\"") == 2);
+}
+
+TEST_CASE("ifeval: length_constraints:number_paragraphs", "[ifeval]") {
+  json kw = {{"num_paragraphs", 3}};
+  CHECK(strict("length_constraints:number_paragraphs", kw, "A\n***\nB\n***\nC"));
+  CHECK(strict("length_constraints:number_paragraphs", kw, "***\nA\n***\nB\n***\nC\n***"));
+  CHECK(strict("length_constraints:number_paragraphs", kw, "A *** B *** C"));
+  CHECK_FALSE(strict("length_constraints:number_paragraphs", kw, "A\n***\nB"));
+  CHECK_FALSE(strict("length_constraints:number_paragraphs", kw, "A\n***\n\n***\nB\n***\nC"));
+  CHECK_FALSE(strict("length_constraints:number_paragraphs", kw, "A\n\nB\n\nC"));
+}
+
+TEST_CASE("ifeval: length_constraints:number_words", "[ifeval]") {
+  json ge = {{"num_words", 5}, {"relation", "at least"}};
+  CHECK(strict("length_constraints:number_words", ge, "one two three four five"));
+  CHECK(strict("length_constraints:number_words", ge, "It's a well-known fact"));  // It s a well known fact
+  CHECK(strict("length_constraints:number_words", ge, "naïve café résumé x y"));
+  CHECK_FALSE(strict("length_constraints:number_words", ge, "one two three four"));
+  CHECK_FALSE(strict("length_constraints:number_words", ge, "a, b; c!"));
+  CHECK_FALSE(strict("length_constraints:number_words", ge, "... --- !!!"));
+  json lt = {{"num_words", 3}, {"relation", "less than"}};
+  CHECK(strict("length_constraints:number_words", lt, "hi there"));
+  CHECK_FALSE(strict("length_constraints:number_words", lt, "one two three"));
+  // Python's \w excludes combining marks: नमस्ते splits at the virama and the vowel sign.
+  CHECK(text::count_words("नमस्ते") == 2);
+  CHECK(text::count_words("snake_case 42") == 2);
+}
+
+TEST_CASE("ifeval: length_constraints:nth_paragraph_first_word", "[ifeval]") {
+  json kw = {{"num_paragraphs", 2}, {"nth_paragraph", 2}, {"first_word", "then"}};
+  const char* id = "length_constraints:nth_paragraph_first_word";
+  CHECK(strict(id, kw, "First para.\n\nThen second."));
+  CHECK(strict(id, kw, "First.\n\n\"Then,\" she said."));
+  CHECK(strict(id, kw, "A\n\nTHEN b"));
+  CHECK_FALSE(strict(id, kw, "First.\n\nNow second."));
+  CHECK_FALSE(strict(id, kw, "Only one paragraph Then"));
+  CHECK_FALSE(strict(id, kw, "A\n\nThen b\n\nC"));
+  CHECK_FALSE(strict(id, kw, "A\n\n\n\nThen b"));  // reference indexes the unfiltered split
+}
+
+TEST_CASE("ifeval: detectable_content:number_placeholders", "[ifeval]") {
+  json kw = {{"num_placeholders", 2}};
+  const char* id = "detectable_content:number_placeholders";
+  CHECK(strict(id, kw, "[name] lives at [address]"));
+  CHECK(strict(id, kw, "[a][b][c]"));
+  CHECK(strict(id, kw, "Dear [x],\n[y]"));
+  CHECK_FALSE(strict(id, kw, "[name] only"));
+  CHECK_FALSE(strict(id, kw, "no placeholders"));
+  CHECK_FALSE(strict(id, kw, "[broken\n] and [one]"));
+}
+
+TEST_CASE("ifeval: detectable_content:postscript", "[ifeval]") {
+  json ps = {{"postscript_marker", "P.S."}};
+  const char* id = "detectable_content:postscript";
+  CHECK(strict(id, ps, "Hello.\nP.S. see you"));
+  CHECK(strict(id, ps, "text\np.s. lower"));
+  CHECK(strict(id, ps, "Hi\nP. S. spaced"));
+  CHECK_FALSE(strict(id, ps, "Hello"));
+  CHECK_FALSE(strict(id, ps, "PS: note"));
+  CHECK_FALSE(strict(id, ps, "P.S without the period"));
+  json pps = {{"postscript_marker", "P.P.S"}};
+  CHECK(strict(id, pps, "x\nP.P.S. more"));
+  CHECK_FALSE(strict(id, pps, "x\nP.S. more"));
+}
+
+TEST_CASE("ifeval: detectable_format:number_bullet_lists", "[ifeval]") {
+  json kw = {{"num_bullets", 3}};
+  const char* id = "detectable_format:number_bullet_lists";
+  CHECK(strict(id, kw, "* a\n* b\n* c"));
+  CHECK(strict(id, kw, "- a\n- b\n- c"));
+  CHECK(strict(id, kw, "Intro\n* a\n- b\n  * c"));
+  CHECK_FALSE(strict(id, kw, "* a\n* b"));
+  CHECK_FALSE(strict(id, kw, "* a\n* b\n* c\n* d"));
+  CHECK_FALSE(strict(id, kw, "**bold**\n**b**\n**c**"));
+}
+
+TEST_CASE("ifeval: detectable_format:constrained_response", "[ifeval]") {
+  const char* id = "detectable_format:constrained_response";
+  CHECK(strict(id, json::object(), "My answer is yes."));
+  CHECK(strict(id, json::object(), "Well, My answer is maybe. Because"));
+  CHECK(strict(id, json::object(), "  My answer is no.  "));
+  CHECK_FALSE(strict(id, json::object(), "my answer is yes."));
+  CHECK_FALSE(strict(id, json::object(), "My answer is yes"));
+  CHECK_FALSE(strict(id, json::object(), "Yes."));
+}
+
+TEST_CASE("ifeval: detectable_format:number_highlighted_sections", "[ifeval]") {
+  json kw = {{"num_highlights", 2}};
+  const char* id = "detectable_format:number_highlighted_sections";
+  CHECK(strict(id, kw, "*one* and *two*"));
+  CHECK(strict(id, kw, "**bold one** and *two*"));
+  CHECK(strict(id, kw, "*a*\n*b*"));
+  CHECK_FALSE(strict(id, kw, "*one* only"));
+  CHECK_FALSE(strict(id, kw, "* * and **  **"));
+  CHECK_FALSE(strict(id, kw, "*multi\nline* *x"));
+}
+
+TEST_CASE("ifeval: detectable_format:multiple_sections", "[ifeval]") {
+  json kw = {{"section_spliter", "Section"}, {"num_sections", 2}};
+  const char* id = "detectable_format:multiple_sections";
+  CHECK(strict(id, kw, "Section 1\nA\nSection 2\nB"));
+  CHECK(strict(id, kw, "Section1 a Section2 b"));
+  CHECK(strict(id, kw, "Section 1 x Section 2 y Section 3 z"));
+  CHECK_FALSE(strict(id, kw, "Section 1 only"));
+  CHECK_FALSE(strict(id, kw, "section 1 a section 2 b"));
+  CHECK_FALSE(strict(id, kw, "Section A\nSection B"));
+}
+
+TEST_CASE("ifeval: detectable_format:json_format", "[ifeval]") {
+  const char* id = "detectable_format:json_format";
+  CHECK(strict(id, json::object(), "{\"a\": 1}"));
+  CHECK(strict(id, json::object(), "```json\n{\"a\": [1, 2]}\n```"));
+  CHECK(strict(id, json::object(), "  [1, 2, 3]  "));
+  CHECK(strict(id, json::object(), "```\n{}\n```"));
+  CHECK_FALSE(strict(id, json::object(), "{a: 1}"));
+  CHECK_FALSE(strict(id, json::object(), "Here is JSON: {\"a\": 1}"));
+  CHECK_FALSE(strict(id, json::object(), "```json\n{\"a\": 1}\n``` trailing"));
+}
+
+TEST_CASE("ifeval: detectable_format:title", "[ifeval]") {
+  const char* id = "detectable_format:title";
+  CHECK(strict(id, json::object(), "<<My Title>>\nbody"));
+  CHECK(strict(id, json::object(), "text <<t>> text"));
+  CHECK(strict(id, json::object(), "<< a >>"));
+  CHECK_FALSE(strict(id, json::object(), "<<>>"));
+  CHECK_FALSE(strict(id, json::object(), "<< >>"));
+  CHECK_FALSE(strict(id, json::object(), "<<broken\ntitle>>"));
+  CHECK_FALSE(strict(id, json::object(), "<Title>"));
+}
+
+TEST_CASE("ifeval: combination:two_responses", "[ifeval]") {
+  const char* id = "combination:two_responses";
+  CHECK(strict(id, json::object(), "Answer A\n******\nAnswer B"));
+  CHECK(strict(id, json::object(), "******\nA\n******\nB"));
+  CHECK(strict(id, json::object(), "A******B"));
+  CHECK_FALSE(strict(id, json::object(), "A\n******\nA"));
+  CHECK_FALSE(strict(id, json::object(), "A\n******\nB\n******\nC"));
+  CHECK_FALSE(strict(id, json::object(), "A\n******\n\n******\nB"));
+  CHECK_FALSE(strict(id, json::object(), "Only one answer"));
+}
+
+TEST_CASE("ifeval: combination:repeat_prompt", "[ifeval]") {
+  json kw = {{"prompt_to_repeat", "Write a poem."}};
+  const char* id = "combination:repeat_prompt";
+  CHECK(strict(id, kw, "Write a poem.\nRoses are red"));
+  CHECK(strict(id, kw, "  write a POEM. Sure!"));
+  CHECK(strict(id, kw, "Write a poem."));
+  CHECK_FALSE(strict(id, kw, "Sure! Write a poem."));
+  CHECK_FALSE(strict(id, kw, "Write a poem"));
+  CHECK_FALSE(strict(id, kw, "Write a story."));
+}
+
+TEST_CASE("ifeval: startend:end_checker", "[ifeval]") {
+  json kw = {{"end_phrase", "Any other questions?"}};
+  const char* id = "startend:end_checker";
+  CHECK(strict(id, kw, "Blah.\nAny other questions?"));
+  CHECK(strict(id, kw, "Blah. any other QUESTIONS?  \n"));
+  CHECK(strict(id, kw, "\"Blah. Any other questions?\""));
+  CHECK_FALSE(strict(id, kw, "Any other questions? Yes."));
+  CHECK_FALSE(strict(id, kw, "Blah. Any other questions"));
+  CHECK_FALSE(strict(id, kw, "Any other questions?!"));
+}
+
+TEST_CASE("ifeval: startend:quotation", "[ifeval]") {
+  const char* id = "startend:quotation";
+  CHECK(strict(id, json::object(), "\"Hello\""));
+  CHECK(strict(id, json::object(), "  \"multi\nline\"  "));
+  CHECK(strict(id, json::object(), "\"\""));
+  CHECK_FALSE(strict(id, json::object(), "\""));
+  CHECK_FALSE(strict(id, json::object(), "Hello"));
+  CHECK_FALSE(strict(id, json::object(), "\xE2\x80\x9CHello\xE2\x80\x9D"));  // curly quotes
+  CHECK_FALSE(strict(id, json::object(), "\"Hello\" said"));
+}
+
+TEST_CASE("ifeval: punctuation:no_comma", "[ifeval]") {
+  const char* id = "punctuation:no_comma";
+  CHECK(strict(id, json::object(), "No commas here"));
+  CHECK(strict(id, json::object(), "fullwidth comma \xEF\xBC\x8C is not ASCII"));
+  CHECK(strict(id, json::object(), "semi; colon:"));
+  CHECK_FALSE(strict(id, json::object(), "a, b"));
+  CHECK_FALSE(strict(id, json::object(), ","));
+  CHECK_FALSE(strict(id, json::object(), "1,000"));
+}
+
+TEST_CASE("ifeval: change_case:capital_word_frequency", "[ifeval]") {
+  json ge = {{"capital_frequency", 3}, {"capital_relation", "at least"}};
+  const char* id = "change_case:capital_word_frequency";
+  CHECK(strict(id, ge, "THIS IS BIG"));
+  CHECK(strict(id, ge, "DON'T STOP"));  // DO N'T STOP
+  CHECK(strict(id, ge, "I am A B"));
+  CHECK_FALSE(strict(id, ge, "This Is Big"));
+  CHECK_FALSE(strict(id, ge, "WELL-KNOWN fact, ok"));
+  CHECK_FALSE(strict(id, ge, ""));
+  json lt = {{"capital_frequency", 2}, {"capital_relation", "less than"}};
+  CHECK(strict(id, lt, "Only ONE here"));
+  CHECK_FALSE(strict(id, lt, "TWO WORDS"));
+  CHECK(text::word_tokenize("DON'T (stop), U.S.A.") ==
+        std::vector<std::string>{"DO", "N'T", "(", "stop", ")", ",", "U.S.A."});
+}
+
+TEST_CASE("ifeval: change_case:english_capital", "[ifeval]") {
+  const char* id = "change_case:english_capital";
+  CHECK(strict(id, json::object(), "HELLO WORLD, THIS IS ENGLISH."));
+  CHECK(strict(id, json::object(), "THE END 123"));
+  CHECK(strict(id, json::object(), "I AM HERE AND IT IS FINE."));
+  CHECK_FALSE(strict(id, json::object(), "Hello world"));
+  CHECK_FALSE(strict(id, json::object(), "DAS IST NICHT ENGLISCH UND DIE KATZE IST AUCH HIER."));
+  CHECK_FALSE(strict(id, json::object(), "123"));
+}
+
+TEST_CASE("ifeval: change_case:english_lowercase", "[ifeval]") {
+  const char* id = "change_case:english_lowercase";
+  CHECK(strict(id, json::object(), "hello world, this is english."));
+  CHECK(strict(id, json::object(), "the end"));
+  CHECK(strict(id, json::object(), "it is what it is."));
+  CHECK_FALSE(strict(id, json::object(), "Hello world"));
+  CHECK_FALSE(strict(id, json::object(), "das ist nicht englisch und die katze ist auch hier."));
+  CHECK_FALSE(strict(id, json::object(), "123"));
+  CHECK_FALSE(strict(id, json::object(), "the \xC3\x89nd"));  // É is upper case
+}
+
+TEST_CASE("ifeval: loose scoring tries the reference's 8 variants", "[ifeval]") {
+  json end = {{"end_phrase", "Any other questions?"}};
+  std::string r = "Text. Any other questions?\nHope this helps";
+  CHECK_FALSE(strict("startend:end_checker", end, r));
+  CHECK(loose("startend:end_checker", end, r));  // last line removed
+  r = "Here you go:\n\"Quoted\"";
+  CHECK_FALSE(strict("startend:quotation", json::object(), r));
+  CHECK(loose("startend:quotation", json::object(), r));  // first line removed
+  r = "Sure, here it is:\nNo commas here";
+  CHECK_FALSE(strict("punctuation:no_comma", json::object(), r));
+  CHECK(loose("punctuation:no_comma", json::object(), r));
+  r = "```json\n{\"a\": 1}\n```\nHope it helps";
+  CHECK_FALSE(strict("detectable_format:json_format", json::object(), r));
+  CHECK(loose("detectable_format:json_format", json::object(), r));
+  r = "**Any other questions?**";
+  CHECK_FALSE(strict("startend:end_checker", end, r));
+  CHECK(loose("startend:end_checker", end, r));  // '*' removed
+  r = "Intro\nSure, x\nmid, y\nend, z";
+  CHECK_FALSE(loose("punctuation:no_comma", json::object(), r));  // every variant has a comma
+  // Blank responses follow nothing, even where the checker alone would say yes.
+  CHECK_FALSE(strict("keywords:forbidden_words", {{"forbidden_words", {"x"}}}, ""));
+  CHECK_FALSE(loose("keywords:forbidden_words", {{"forbidden_words", {"x"}}}, " \n \n"));
+  // Removing a line can make an otherwise passing response blank: "Line\nx" without both ends.
+  CHECK(loose("keywords:forbidden_words", {{"forbidden_words", {"x"}}}, "x\nok\nx"));
+}
+
+TEST_CASE("ifeval: prompt-level verdicts", "[ifeval]") {
+  std::vector<ifeval::Instruction> in = {{"punctuation:no_comma", json::object()},
+                                         {"startend:end_checker", {{"end_phrase", "Bye."}}}};
+  auto v = ifeval::evaluate("p", in, "Hello there\nBye.");
+  CHECK(v.strict == std::vector<bool>{true, true});
+  CHECK(v.prompt_strict);
+  CHECK(v.prompt_loose);
+  v = ifeval::evaluate("p", in, "Hello, there\nBye.\nP.S. nothing");
+  CHECK(v.strict == std::vector<bool>{false, false});
+  CHECK(v.loose == std::vector<bool>{true, true});  // first line and last line removed
+  CHECK_FALSE(v.prompt_strict);
+  CHECK(v.prompt_loose);
+  v = ifeval::evaluate("p", in, "Hello, there, friend");
+  CHECK_FALSE(v.prompt_loose);
+  CHECK(ifeval::evaluate("p", {}, "x").prompt_strict);  // all([]) is True
+}
+
+TEST_CASE("ifeval: kwargs are validated like build_description", "[ifeval]") {
+  using remedi::Error;
+  CHECK_THROWS_AS(strict("keywords:nope", json::object(), "x"), Error);
+  CHECK_THROWS_AS(strict("keywords:frequency", {{"keyword", "a"}, {"frequency", 2}}, "x"), Error);
+  CHECK_THROWS_AS(strict("keywords:frequency", {{"keyword", "a"}, {"frequency", 2}, {"relation", "at most"}}, "x"),
+                  Error);
+  CHECK_THROWS_AS(strict("punctuation:no_comma", {{"unexpected", 1}}, "x"), Error);
+  CHECK_THROWS_AS(strict("length_constraints:number_words", {{"num_words", "5"}, {"relation", "at least"}}, "x"),
+                  Error);
+  CHECK_THROWS_AS(strict("keywords:existence", {{"keywords", {"(unclosed"}}}, "x"), Error);
+  CHECK_THROWS_AS(strict("length_constraints:nth_paragraph_first_word",
+                         {{"num_paragraphs", 2}, {"nth_paragraph", 3}, {"first_word", "a"}}, "x"),
+                  Error);
+  // Null values are absent keys (the Hugging Face copy lists every key with null).
+  CHECK(strict("punctuation:no_comma", {{"num_words", nullptr}, {"keywords", nullptr}}, "ok"));
+}
+
+TEST_CASE("ifeval: text helpers match Python str methods", "[ifeval]") {
+  CHECK(text::py_isupper("HELLO 123"));
+  CHECK_FALSE(text::py_isupper("123"));
+  CHECK_FALSE(text::py_isupper("HELLo"));
+  CHECK(text::py_isupper("ÉCOLE"));
+  CHECK(text::py_islower("école 1"));
+  CHECK(text::py_lower("ÀÉÎ ΣΑ ДОМ") == "àéî σα дом");
+  CHECK(text::py_strip("\xC2\xA0 x \xE3\x80\x80") == "x");  // NBSP and ideographic space
+  CHECK(text::py_len("añb") == 3);
+  CHECK(text::detect_language("") == "");
+  CHECK(text::detect_language("The cat is on the mat and it is happy.") == "en");
+}
+
+// Every instruction of the released data must be supported and its kwargs must parse; a
+// response that repeats prompt_to_repeat must pass combination:repeat_prompt.
+TEST_CASE("ifeval: every instruction of input_data.jsonl is supported", "[ifeval][data]") {
+  struct stat st;
+  if (::stat(remedi::test::datasets_dir().c_str(), &st) != 0 && FailureCounter::failures() > 0) {
+    FAIL("unit cases failed; the data check is skipped because the datasets are absent");
+  }
+  std::string path = remedi::test::require_datasets() + "/ifeval/input_data.jsonl";
+  std::ifstream f(path);
+  REQUIRE(f.good());
+  auto supported = ifeval::supported_instructions();
+  std::set<std::string> ids(supported.begin(), supported.end()), seen;
+  std::string line;
+  std::size_t prompts = 0, instructions = 0, repeats = 0;
+  while (std::getline(f, line)) {
+    if (line.empty()) continue;
+    json d = json::parse(line);
+    ++prompts;
+    std::vector<ifeval::Instruction> in;
+    REQUIRE(d["instruction_id_list"].size() == d["kwargs"].size());
+    for (std::size_t i = 0; i < d["instruction_id_list"].size(); ++i) {
+      ifeval::Instruction ins{d["instruction_id_list"][i].get<std::string>(), d["kwargs"][i]};
+      INFO("key " << d["key"] << " " << ins.id << " " << ins.kwargs.dump());
+      CHECK(ids.count(ins.id) == 1);
+      CHECK_NOTHROW(ifeval::validate(ins));
+      seen.insert(ins.id);
+      ++instructions;
+      if (ins.id == "combination:repeat_prompt") {
+        ++repeats;
+        std::string resp = ins.kwargs["prompt_to_repeat"].get<std::string>() + "\nMy answer follows.";
+        CHECK(ifeval::evaluate(d["prompt"], {ins}, resp).strict.at(0));
+      }
+      in.push_back(ins);
+    }
+    auto v = ifeval::evaluate(d["prompt"], in, d["prompt"].get<std::string>());
+    CHECK(v.strict.size() == in.size());
+    CHECK(v.loose.size() == in.size());
+  }
+  CHECK(prompts == 541);
+  CHECK(instructions == 834);
+  CHECK(seen.size() == 25);
+  CHECK(repeats == 41);
+}
