@@ -58,6 +58,7 @@ class SandboxClient final : public Sandbox {
 
   const Isolation& isolation() const override { return iso_; }
   int workers() const override { return workers_; }
+  int supervisor_pid() const override { return pid_; }
   SandboxStats stats() const override {
     std::lock_guard lk(mu_);
     return stats_;

@@ -62,6 +62,7 @@ class Sandbox : public Executor {
   virtual const Isolation& isolation() const = 0;
   virtual int workers() const = 0;
   virtual SandboxStats stats() const = 0;
+  virtual int supervisor_pid() const = 0;  // for tests: liveness and leftover-process checks
 };
 
 // Forks the supervisor and waits until it has probed the isolation level. Throws remedi::Error if
