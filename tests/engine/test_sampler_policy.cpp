@@ -242,6 +242,16 @@ TEST_CASE("Plackett-Luce: a small tau is greedy; a seed reproduces; seeds differ
   CHECK(a.remasks == b.remasks);
   CHECK(masks(a) != masks(c));
   CHECK(masks(a) != masks(greedy));
+
+  // Equal confidences: the order is pure Gumbel noise. Fresh noise at every step makes the kept sets
+  // non-nested (remasks); fresh noise at every block makes the blocks' patterns differ.
+  auto flat = [](const FakeContext&, int pos) { return O(10 + pos, 0, 0.5f, 0); };
+  auto f = run(1.0f, 3, flat);
+  CHECK(f.block_stats.at(0).remasks > 0);
+  CHECK(f.block_stats.at(1).remasks > 0);
+  const std::vector<U8> fm = masks(f);
+  REQUIRE(fm.size() == 32);
+  CHECK(std::vector<U8>(fm.begin(), fm.begin() + 16) != std::vector<U8>(fm.begin() + 16, fm.end()));
 }
 
 TEST_CASE("a row's result does not depend on the rest of its batch", "[sampler][policy]") {
