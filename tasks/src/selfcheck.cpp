@@ -19,8 +19,16 @@ SelfcheckResult selfcheck(const TaskData& t, const std::string& protocol, sandbo
   }
   r.status = "ok";
   for (const auto& f : t.spec->selfcheck_filters) r.per_filter[f] = 0;
+  std::vector<const Doc*> docs;
+  std::vector<std::string> outputs;
   for (const auto& d : t.docs) {
-    Score s = score(t, d, protocol, t.spec->reference_output(t, d, protocol), sandbox);
+    docs.push_back(&d);
+    outputs.push_back(t.spec->reference_output(t, d, protocol));
+  }
+  std::vector<Score> scores = score_batch(t, docs, outputs, protocol, sandbox);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const Doc& d = *docs[i];
+    const Score& s = scores[i];
     bool all = true;
     for (const auto& name : t.spec->selfcheck_filters) {
       const FilterVerdict* f = s.find(name);

@@ -75,6 +75,12 @@ Prompt build_prompt(const TaskData& t, const Doc& d, const std::string& protocol
 Score score(const TaskData& t, const Doc& d, const std::string& protocol, const std::string& output,
             sandbox::Executor* sandbox);
 
+// Scores many outputs at once; code tasks send all their sandbox jobs in one run_batch() call
+// (the sandbox runs them on its worker pool). Same verdicts as calling score() on each.
+std::vector<Score> score_batch(const TaskData& t, const std::vector<const Doc*>& docs,
+                               const std::vector<std::string>& outputs, const std::string& protocol,
+                               sandbox::Executor* sandbox);
+
 // The record for one scored sample (fills hashes and versions).
 SampleRecord make_record(const TaskData& t, const Doc& d, const std::string& protocol,
                          const Prompt& p, const std::string& output, const Score& s,
