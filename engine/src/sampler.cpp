@@ -57,6 +57,62 @@ void check_step_output(const StepOutput& out, size_t n, bool need_prob, bool nee
 
 bool any(const std::vector<uint8_t>& v) { return std::find(v.begin(), v.end(), 1) != v.end(); }
 
+// Applies one step's keep decision to a row's block: kept positions that were masked take the
+// model's candidate, kept unmasked ones keep their token whatever the model proposes there (MODEL.md
+// §4), the rest become MASK. Updates the block's counters and, when asked, appends a trace entry.
+// Returns whether any position is still masked.
+bool apply_step(const std::vector<uint8_t>& kept, const int32_t* candidate, int32_t mask_id, int bs,
+                int32_t* row_tokens, BlockTracker& t, std::vector<TraceStep>* trace, int block, int step) {
+  std::vector<uint8_t> remasked(bs, 0);
+  bool any_masked = false;
+  for (int j = 0; j < bs; ++j) {
+    const bool was_unmasked = row_tokens[j] != mask_id;
+    const int32_t next = !kept[j] ? mask_id : was_unmasked ? row_tokens[j] : candidate[j];
+    if (was_unmasked && next == mask_id) {
+      remasked[j] = 1;
+      ++t.remasks;
+    }
+    if (next != mask_id) t.hold(j, next, mask_id);
+    else any_masked = true;
+    row_tokens[j] = next;
+  }
+  ++t.steps;
+  if (trace) {
+    TraceStep ts;
+    ts.block = block;
+    ts.step = step;
+    ts.tokens.assign(row_tokens, row_tokens + bs);
+    ts.masked.resize(bs);
+    for (int j = 0; j < bs; ++j) ts.masked[j] = row_tokens[j] == mask_id;
+    ts.remasked = std::move(remasked);
+    trace->push_back(std::move(ts));
+  }
+  return any_masked;
+}
+
+// Books a committed block into the row's result: block counters, raw tokens, and the answer up to
+// the first EOS of the whole sample. Returns whether the block contains EOS.
+bool finish_block(const int32_t* row_tokens, int bs, int32_t eos_id, const BlockTracker& t,
+                  GenerateResult& res) {
+  BlockStats st;
+  st.steps = t.steps;
+  st.nfe = t.steps + 1;  // + the commit forward
+  st.remasks = t.remasks;
+  st.revisions = t.revisions();
+  const int eos_at = static_cast<int>(std::find(row_tokens, row_tokens + bs, eos_id) - row_tokens);
+  st.tokens = res.hit_eos ? 0 : eos_at;
+  st.tokens_per_forward = static_cast<double>(st.tokens) / st.nfe;
+  res.nfe += st.nfe;
+  res.remasks += st.remasks;
+  res.revisions += st.revisions;
+  res.blocks += 1;
+  res.block_stats.push_back(st);
+  res.raw_tokens.insert(res.raw_tokens.end(), row_tokens, row_tokens + bs);
+  if (!res.hit_eos) res.tokens.insert(res.tokens.end(), row_tokens, row_tokens + eos_at);
+  if (eos_at < bs) res.hit_eos = true;
+  return eos_at < bs;
+}
+
 }  // namespace
 
 std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<GenerateRequest>& requests,
@@ -121,35 +177,11 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
         const std::vector<uint8_t> kept = detail::select_kept(
             params, keep, i, view, detail::step_seed(requests[r].seed, detail::Stream::PlackettLuce, b, i));
 
-        BlockTracker& t = trackers[r];
-        std::vector<uint8_t> remasked(bs, 0);
-        bool any_masked = false;
-        for (int j = 0; j < bs; ++j) {
-          const bool was_unmasked = row_tokens[j] != mask_id;
-          // An unmasked position keeps its token whatever the model proposes there (MODEL.md §4).
-          const int32_t next = !kept[j] ? mask_id : was_unmasked ? row_tokens[j] : out.candidate[off + j];
-          if (was_unmasked && next == mask_id) {
-            remasked[j] = 1;
-            ++t.remasks;
-          }
-          if (next != mask_id) t.hold(j, next, mask_id);
-          else any_masked = true;
-          row_tokens[j] = next;
-        }
-        ++t.steps;
+        const bool any_masked = apply_step(kept, out.candidate.data() + off, mask_id, bs, row_tokens,
+                                           trackers[r], params.trace ? &results[r].trace : nullptr, b, i);
         // Threshold decoding ends a block as soon as nothing is masked; the fixed-count policies run
         // all `steps` steps (their last keep count is block_size).
         if (params.policy == Policy::Threshold && !any_masked) denoising[r] = 0;
-        if (params.trace) {
-          TraceStep ts;
-          ts.block = b;
-          ts.step = i;
-          ts.tokens.assign(row_tokens, row_tokens + bs);
-          ts.masked.resize(bs);
-          for (int j = 0; j < bs; ++j) ts.masked[j] = row_tokens[j] == mask_id;
-          ts.remasked = std::move(remasked);
-          results[r].trace.push_back(std::move(ts));
-        }
       }
       if (on_step) on_step(b, i);
     }
@@ -157,28 +189,9 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
 
     for (int r = 0; r < rows; ++r) {
       if (!active[r]) continue;
-      GenerateResult& res = results[r];
-      const BlockTracker& t = trackers[r];
-      const int32_t* row_tokens = tokens.data() + static_cast<size_t>(r) * bs;
-      BlockStats st;
-      st.steps = t.steps;
-      st.nfe = t.steps + 1;  // + the commit forward
-      st.remasks = t.remasks;
-      st.revisions = t.revisions();
-      const int eos_at = static_cast<int>(std::find(row_tokens, row_tokens + bs, eos_id) - row_tokens);
-      st.tokens = res.hit_eos ? 0 : eos_at;
-      st.tokens_per_forward = static_cast<double>(st.tokens) / st.nfe;
-      res.nfe += st.nfe;
-      res.remasks += st.remasks;
-      res.revisions += st.revisions;
-      res.blocks += 1;
-      res.block_stats.push_back(st);
-      res.raw_tokens.insert(res.raw_tokens.end(), row_tokens, row_tokens + bs);
-      if (!res.hit_eos) res.tokens.insert(res.tokens.end(), row_tokens, row_tokens + eos_at);
-      if (eos_at < bs) {
-        res.hit_eos = true;
-        if (params.stop_at_eos) active[r] = 0;
-      }
+      const bool has_eos = finish_block(tokens.data() + static_cast<size_t>(r) * bs, bs, eos_id,
+                                        trackers[r], results[r]);
+      if (has_eos && params.stop_at_eos) active[r] = 0;
     }
   }
 

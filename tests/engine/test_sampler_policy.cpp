@@ -161,7 +161,9 @@ TEST_CASE("threshold: every masked position above tau, at least the best; block 
     }
   }
   SECTION("rows finishing a block at different steps are counted separately") {
-    auto script = [](const FakeContext& c, int pos) { return O(400 + pos, 0, (*c.prompt)[0] == 1 ? .99f : 0.f); };
+    auto script = [](const FakeContext& c, int pos) {
+      return O(400 + pos, 0, (*c.prompt)[0] == 1 ? .99f : 0.f);
+    };
     FakeModel m(8, script);
     auto res = generate(m, {{{1}, 0}, {{2}, 0}}, make_params(Policy::Threshold, 8, 8, 8));
     CHECK(res[0].nfe == 1 + 1 + 1);  // all above tau: one step
@@ -358,7 +360,9 @@ TEST_CASE("bad parameters are errors before the model is touched", "[sampler][pa
 
   FakeModel m(4, remedi::test::hashed_script());
   m.max_rows_ = 2;
-  CHECK_THROWS_AS(generate(m, {{{1}, 0}, {{2}, 0}, {{3}, 0}}, make_params(Policy::RemediLogit, 4, 4, 4)), Error);
+  const std::vector<GenerateRequest> three = {{{1}, 0}, {{2}, 0}, {{3}, 0}};
+  CHECK_THROWS_AS(generate(m, three, make_params(Policy::RemediLogit, 4, 4, 4)), Error);
+  CHECK(m.prefills == 0);
 }
 
 namespace {

@@ -43,6 +43,7 @@ struct SamplerParams {
   float temperature = 0.f;     // 0 = greedy argmax candidates; > 0 samples candidates at this temperature
   float ups_tau = 0.f;         // remedi-ups only: 0 = greedy top-k; > 0 = Plackett-Luce at this temperature
   float threshold = 0.9f;      // threshold policy only: probability above which a masked position unmasks
+                               // (at least max(1, k_i - unmasked) per step, so a block ends within `steps`)
   bool stop_at_eos = true;     // stop after a block containing EOS (false: fixed lengths for benchmarks)
   bool trace = false;          // record token ids and mask state after every step
 };
@@ -78,7 +79,8 @@ struct GenerateResult {
   std::vector<int32_t> tokens;      // generated ids up to (not including) the first EOS
   std::vector<int32_t> raw_tokens;  // every generated id, all blocks (including EOS and after)
   bool hit_eos = false;
-  int nfe = 0;                      // prefill + steps + commit passes; 1 + blocks*(steps+1)
+  int nfe = 0;                      // prefill + steps + commit passes; 1 + blocks*(steps+1) except
+                                    // for `threshold`, whose blocks may end before `steps` steps
   int blocks = 0;
   int remasks = 0;
   int revisions = 0;
