@@ -33,7 +33,7 @@ std::string hellaswag_clean(std::string s) {
   static const RE2 tag("\\[.*?\\]");
   RE2::GlobalReplace(&s, tag, "");
   s = replace_all(s, "  ", " ");
-  return s;
+  return trim(s);  // a leading tag ("[header] ...") would otherwise leave a leading space
 }
 
 }  // namespace

@@ -51,8 +51,7 @@ void load_mbpp(TaskData& t, const LoadOptions&) {
   for (const auto& s : shots)
     if (s.id.empty()) throw Error("few-shot tasks 2, 3, 4 not found", file);
   t.fewshot = shots;
-  if (t.docs.size() != 500)
-    throw Error("test split (task_id 11..510) has " + std::to_string(t.docs.size()) + " tasks, expected 500", file);
+  if (t.docs.empty()) throw Error("no test-split tasks (task_id 11..510)", file);
 }
 
 Prompt prompt_mbpp(const TaskData& t, const Doc& d, const std::string& protocol) {
