@@ -40,6 +40,13 @@ const std::vector<TaskSpec>& task_table() {
     v.push_back({"arc_challenge", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"},
                  "arc_challenge/ARC-Challenge-Test.jsonl", "ARC-Challenge test (1172), lettered options",
                  load_arc, prompt_arc, score_arc, ref_arc});
+    {
+      TaskSpec ifeval{"ifeval", "1", Kind::Instruction, both, {"prompt_strict", "prompt_loose"}, {},
+                      "ifeval/input_data.jsonl", "IFEval (541), 25 instruction types, strict and loose",
+                      load_ifeval, prompt_ifeval, score_ifeval, nullptr};
+      ifeval.check_doc = check_ifeval;
+      v.push_back(ifeval);
+    }
     return v;
   }();
   return table;

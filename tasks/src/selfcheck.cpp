@@ -9,6 +9,21 @@ SelfcheckResult selfcheck(const TaskData& t, const std::string& protocol, sandbo
   r.task = t.spec->name;
   r.protocol = protocol;
   r.total = static_cast<int64_t>(t.docs.size());
+  if (!t.spec->reference_output && t.spec->check_doc) {
+    // No reference responses exist (IFEval): check that the scorer accepts every document.
+    r.status = "ok";
+    r.per_filter["kwargs_valid"] = 0;
+    for (const auto& d : t.docs) {
+      std::string why = t.spec->check_doc(t, d);
+      if (why.empty()) {
+        ++r.agree;
+        ++r.per_filter["kwargs_valid"];
+      } else if (r.disagreements.size() < 20) {
+        r.disagreements.push_back(d.id + ": " + why);
+      }
+    }
+    return r;
+  }
   if (!t.spec->reference_output) {
     r.status = "no reference outputs";
     return r;

@@ -70,4 +70,9 @@ Prompt prompt_gpqa(const TaskData&, const Doc&, const std::string&);
 Score score_gpqa(const TaskData&, const Doc&, const std::string&, const std::string&, sandbox::Executor*);
 std::string ref_gpqa(const TaskData&, const Doc&, const std::string&);
 
+void load_ifeval(TaskData&, const LoadOptions&);
+Prompt prompt_ifeval(const TaskData&, const Doc&, const std::string&);
+Score score_ifeval(const TaskData&, const Doc&, const std::string&, const std::string&, sandbox::Executor*);
+std::string check_ifeval(const TaskData&, const Doc&);
+
 }  // namespace remedi::tasks::detail

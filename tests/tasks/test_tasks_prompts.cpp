@@ -137,3 +137,23 @@ TEST_CASE("registry: every task has a version, two protocols and hooks", "[tasks
   }
   CHECK(resolve_data_dir(std::string("/x")) == "/x");
 }
+
+TEST_CASE("ifeval: raw prompt, prompt- and instruction-level verdicts", "[tasks][prompts][ifeval]") {
+  auto t = load_task("ifeval", kData);
+  REQUIRE(t.docs.size() == 2);
+  CHECK(t.docs[1].id == "9");
+  for (const char* proto : {"llada-oc", "remedi-0shot"})
+    CHECK(build_prompt(t, t.docs[0], proto).messages.at(0).content == "Describe a cat. Do not use any commas.");
+  Score ok = score(t, t.docs[1], "llada-oc", "dogs are loyal and friendly animals.", nullptr);
+  REQUIRE(ok.filters.size() == 2);
+  CHECK(ok.filters[0].filter == "prompt_strict");
+  CHECK(ok.filters[0].correct);
+  CHECK(ok.filters[0].items == std::vector<bool>{true, true});
+  Score half = score(t, t.docs[1], "llada-oc", "dogs are loyal, friendly animals.", nullptr);
+  CHECK_FALSE(half.filters[0].correct);
+  CHECK(half.filters[0].items == std::vector<bool>{true, false});
+  CHECK(half.filters[0].extracted == "10");
+  Score upper = score(t, t.docs[1], "llada-oc", "Dogs Are Loyal.", nullptr);
+  CHECK_FALSE(upper.filters[0].correct);
+  CHECK(upper.filters[0].items == std::vector<bool>{false, true});
+}

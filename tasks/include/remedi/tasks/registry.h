@@ -46,6 +46,9 @@ struct TaskSpec {
   // The dataset's own reference answer written as a model output would be (selfcheck): e.g.
   // GSM8K's solution text, MATH's solution, "The answer is (C)", the canonical code.
   std::string (*reference_output)(const TaskData& t, const Doc& d, const std::string& protocol) = nullptr;
+  // For tasks without reference outputs (IFEval): "" when the scorer accepts the doc as given
+  // (every instruction supported, kwargs valid), else why not. Used by selfcheck.
+  std::string (*check_doc)(const TaskData& t, const Doc& d) = nullptr;
 };
 
 // A loaded task: the spec, the evaluation documents, and the exemplars few-shot protocols use.
