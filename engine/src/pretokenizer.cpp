@@ -81,9 +81,11 @@ void Regex::find_all(std::string_view s, std::vector<std::pair<size_t, size_t>>&
   }
 }
 
+// Rust regex's Unicode \w (UTS #18 Annex C), which HF's single_word check uses (`\w$`, `^\w`):
+// Alphabetic, marks, decimal digits, connector punctuation, Join_Control.
 bool is_word_char(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  static const Regex word("^[\\p{L}\\p{N}\\p{Nl}]", "single_word boundary");
+  static const Regex word("^[\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}]", "single_word boundary");
   std::string one;
   utf8_append(one, c);
   std::vector<std::pair<size_t, size_t>> m;

@@ -34,8 +34,25 @@ std::string utf8_lossy(std::string_view s);
 bool utf8_valid(std::string_view s);
 // Rust char::is_whitespace (Unicode White_Space), used by lstrip/rstrip of added tokens.
 bool is_white_space(char32_t c);
-// Rust char::is_alphanumeric || '_' (approximated with PCRE2 \p{L}\p{N}); single_word boundaries.
+// Rust regex Unicode \w (Alphabetic, M, Nd, Pc, Join_Control): single_word boundaries.
 bool is_word_char(char32_t c);
+
+// ---- Unicode normalization (tokenizer_nfc.cpp; tables generated into tokenizer_nfc_tables.cpp) ----
+std::string nfc(std::string_view s);  // valid UTF-8 in, NFC out (UAX #15)
+std::string nfd(std::string_view s);  // canonical decomposition + canonical order
+namespace unicode_data {
+struct CccEntry { char32_t cp; uint8_t ccc; };
+struct DecompEntry { char32_t cp; uint16_t offset; uint8_t length; };
+struct ComposeEntry { char32_t first, second, composite; };
+extern const char* const kUnicodeVersion;
+extern const CccEntry kCcc[];
+extern const size_t kCccCount;
+extern const DecompEntry kDecomp[];
+extern const size_t kDecompCount;
+extern const char32_t kDecompData[];
+extern const ComposeEntry kCompose[];
+extern const size_t kComposeCount;
+}  // namespace unicode_data
 
 // ---- GPT-2 byte-level alphabet (openai/gpt-2 encoder.py bytes_to_unicode) ----
 // byte b → the UTF-8 of the printable code point that stands for it.
@@ -67,7 +84,7 @@ class Normalizer {
   virtual ~Normalizer() = default;
   virtual void apply(std::string& s) const = 0;
 };
-// null → nullptr. Supported: Sequence, Replace, Prepend. Throws remedi::Error naming others.
+// null → nullptr. Supported: Sequence, Replace, Prepend, Strip, NFC, NFD. Throws naming others.
 std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& j, const std::string& where);
 
 class PreTokenizer {

@@ -1,9 +1,9 @@
 // Normalizers of HF tokenizer.json (tokenizers/src/normalizers/*.rs), applied to each piece of text
 // between added tokens before pre-tokenization.
 //
-// Supported: null, Sequence, Replace (String or Regex pattern), Prepend, Strip. The Unicode
-// normalization forms (NFC, NFD, NFKC, NFKD) and Lowercase need Unicode tables this project does
-// not link, so they are refused with an Error naming the type rather than silently skipped.
+// Supported: null, Sequence, Replace (String or Regex pattern), Prepend, Strip, NFC, NFD. The
+// compatibility forms (NFKC, NFKD), Lowercase and the Bert/Precompiled normalizers are refused with
+// an Error naming the type rather than silently skipped.
 #include <nlohmann/json.hpp>
 
 #include "remedi/common/error.h"
@@ -87,6 +87,16 @@ class Strip final : public Normalizer {  // Unicode White_Space at the chosen en
   bool left_, right_;
 };
 
+// Unicode canonical forms (tokenizer_nfc.cpp).
+class Nfc final : public Normalizer {
+ public:
+  void apply(std::string& s) const override { s = nfc(s); }
+};
+class Nfd final : public Normalizer {
+ public:
+  void apply(std::string& s) const override { s = nfd(s); }
+};
+
 class SequenceNorm final : public Normalizer {
  public:
   explicit SequenceNorm(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
@@ -107,6 +117,8 @@ std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& j, const std::
   if (type == "Replace") return std::make_unique<Replace>(j, at);
   if (type == "Prepend") return std::make_unique<Prepend>(j.at("prepend").get<std::string>());
   if (type == "Strip") return std::make_unique<Strip>(j.value("strip_left", true), j.value("strip_right", true));
+  if (type == "NFC") return std::make_unique<Nfc>();
+  if (type == "NFD") return std::make_unique<Nfd>();
   if (type == "Sequence") {
     std::vector<std::unique_ptr<Normalizer>> steps;
     for (const auto& s : j.at("normalizers"))
@@ -114,8 +126,7 @@ std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& j, const std::
     return std::make_unique<SequenceNorm>(std::move(steps));
   }
   throw Error("unsupported normalizer type '" + type + "'", where,
-              "supported: null, Sequence, Replace, Prepend, Strip (Unicode normalization forms such "
-              "as NFC and Lowercase are not implemented)");
+              "supported: null, Sequence, Replace, Prepend, Strip, NFC, NFD (not NFKC, NFKD, Lowercase)");
 }
 
 }  // namespace remedi::engine::tok
