@@ -61,12 +61,12 @@ using Profiles = std::map<std::string, std::set<std::string>>;
 // Frequent function words per language (lowercase), the strongest cue of short texts.
 const Profiles& latin_profiles() {
   static const Profiles p = {
-      {"en", {"the", "and", "of", "to", "is", "in", "that", "it", "for", "you", "are", "with", "this", "was", "be", "have", "not", "on", "as", "at", "by", "from", "or", "an", "will", "your", "can", "we", "they", "my"}},
+      {"en", {"the", "a", "and", "of", "to", "is", "in", "that", "it", "for", "you", "are", "with", "this", "was", "be", "have", "not", "on", "as", "at", "by", "from", "or", "an", "will", "your", "can", "we", "they", "my", "about", "i", "me", "what", "which", "how", "make", "use", "write"}},
       {"de", {"der", "die", "das", "und", "ist", "nicht", "ich", "sie", "es", "ein", "eine", "zu", "den", "mit", "sich", "auf", "für", "von", "dem", "auch", "wir", "sind", "wie", "aber", "oder", "im", "bei", "noch", "werden"}},
-      {"fr", {"le", "la", "les", "et", "est", "des", "une", "un", "du", "que", "qui", "dans", "pour", "pas", "sur", "au", "avec", "ce", "il", "elle", "nous", "vous", "sont", "mais", "ou", "je", "aux", "cette", "être", "plus"}},
-      {"es", {"el", "los", "las", "y", "es", "del", "que", "en", "un", "una", "por", "con", "para", "no", "se", "su", "al", "lo", "como", "más", "pero", "sus", "le", "ya", "muy", "también", "está", "son", "fue", "hay"}},
-      {"pt", {"o", "os", "as", "e", "é", "do", "da", "dos", "das", "que", "em", "um", "uma", "para", "com", "não", "no", "na", "por", "mais", "se", "como", "mas", "ao", "seu", "sua", "são", "você", "também", "está"}},
-      {"it", {"il", "lo", "la", "gli", "le", "e", "è", "di", "che", "non", "un", "una", "per", "con", "del", "della", "sono", "si", "da", "nel", "alla", "anche", "come", "più", "ma", "questo", "ci", "ho", "dei", "delle"}},
+      {"fr", {"de", "le", "la", "les", "et", "est", "des", "une", "un", "du", "que", "qui", "dans", "pour", "pas", "sur", "au", "avec", "ce", "il", "elle", "nous", "vous", "sont", "mais", "ou", "je", "aux", "cette", "être", "plus"}},
+      {"es", {"de", "la", "el", "los", "las", "y", "es", "del", "que", "en", "un", "una", "por", "con", "para", "no", "se", "su", "al", "lo", "como", "más", "pero", "sus", "le", "ya", "muy", "también", "está", "son", "fue", "hay"}},
+      {"pt", {"a", "de", "o", "os", "as", "e", "é", "do", "da", "dos", "das", "que", "em", "um", "uma", "para", "com", "não", "no", "na", "por", "mais", "se", "como", "mas", "ao", "seu", "sua", "são", "você", "também", "está"}},
+      {"it", {"a", "in", "il", "lo", "la", "gli", "le", "e", "è", "di", "che", "non", "un", "una", "per", "con", "del", "della", "sono", "si", "da", "nel", "alla", "anche", "come", "più", "ma", "questo", "ci", "ho", "dei", "delle"}},
       {"nl", {"de", "het", "een", "en", "van", "is", "dat", "niet", "ik", "je", "zijn", "op", "te", "met", "voor", "er", "maar", "om", "ook", "als", "aan", "bij", "nog", "wat", "wordt", "naar", "dit", "heeft", "hij", "zij"}},
       {"sv", {"och", "att", "det", "som", "en", "är", "på", "för", "med", "har", "inte", "av", "till", "den", "jag", "de", "om", "ett", "var", "men", "så", "vi", "kan", "från", "eller", "hon", "han", "sig", "ska", "också"}},
       {"da", {"og", "at", "det", "er", "en", "til", "på", "som", "med", "har", "for", "af", "ikke", "den", "jeg", "de", "om", "et", "var", "men", "så", "vi", "kan", "fra", "eller", "hun", "han", "sig", "skal", "også"}},
@@ -109,8 +109,12 @@ bool separator(char32_t c) {
 std::vector<std::string> words(const std::vector<char32_t>& cps) {
   std::vector<std::string> out;
   std::string cur;
-  for (char32_t c : cps) {
-    if (separator(c)) {
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    char32_t c = cps[i];
+    // A period between letters belongs to the word ("p.s", "e.g"), so its letters are not
+    // mistaken for one-letter stop words.
+    bool inner_dot = c == '.' && !cur.empty() && i + 1 < cps.size() && !separator(cps[i + 1]);
+    if (separator(c) && !inner_dot) {
       if (!cur.empty()) out.push_back(std::move(cur));
       cur.clear();
     } else {
@@ -121,16 +125,19 @@ std::vector<std::string> words(const std::vector<char32_t>& cps) {
   return out;
 }
 
-// Language with most stop-word hits among the candidates (+ per-language letter bonus);
-// ties keep the earlier candidate.
+// Language with most stop-word hits among the candidates (+ per-language letter bonus), or ""
+// when no candidate reaches one full hit; ties keep the earlier candidate. One-letter stop
+// words ("a", "i", "k", "z") are shared by many languages and appear in lists and formulas, so
+// they weigh 0.3.
 std::string vote(const std::vector<std::string>& ws, const Profiles& profiles,
                  const std::vector<std::string>& candidates, const std::map<std::string, double>& bonus) {
   std::string best;
-  double best_score = 0;
+  double best_score = 0.999;
   for (const auto& lang : candidates) {
     const auto& stop = profiles.at(lang);
     double score = 0;
-    for (const auto& w : ws) score += stop.count(w) ? 1 : 0;
+    for (const auto& w : ws)
+      if (stop.count(w)) score += detail::decode(w).size() == 1 ? 0.3 : 1.0;
     if (auto it = bonus.find(lang); it != bonus.end()) score += it->second;
     if (score > best_score) best = lang, best_score = score;
   }

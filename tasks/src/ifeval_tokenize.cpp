@@ -4,7 +4,7 @@
 // keep those rules of nltk/tokenize/destructive.py and drop the rest (``/'' quote rewriting,
 // sentence-final period handling, which never change an isupper() verdict):
 //   * whitespace separates tokens;
-//   * ; @ # $ % & ? ! ( ) [ ] { } < > " ` and "--", "..." are tokens of their own;
+//   * ; @ # $ % & ? ! ( ) [ ] { } < > " ` en/em dashes and "--", "..." are tokens of their own;
 //   * "," and ":" split unless a digit follows ("3,000" and "10:30" stay whole);
 //   * contractions split off: 's 'm 'd 'll 're 've n't (DON'T -> DO + N'T: two capital tokens),
 //     and cannot/gimme/gonna/gotta/lemme/wanna split in two (CONTRACTIONS2);
@@ -23,7 +23,8 @@ using detail::is_space;
 
 bool own_token(char32_t c) {
   return std::u32string(U";@#$%&?!()[]{}<>\"`").find(c) != std::u32string::npos ||
-         c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019 || c == 0xAB || c == 0xBB;
+         c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019 || c == 0xAB || c == 0xBB ||
+         c == 0x2013 || c == 0x2014;  // en and em dash split like "--"
 }
 
 std::u32string lower_ascii(std::u32string s) {
