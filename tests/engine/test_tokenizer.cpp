@@ -12,6 +12,7 @@
 #include <functional>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "remedi/common/error.h"
@@ -172,9 +173,32 @@ TEST_CASE("special tokens in text: parsed, kept or dropped on decode, or taken l
   CHECK(t.decode({72, 5000, 105}) == "Hi");
 }
 
-TEST_CASE("invalid UTF-8 input becomes U+FFFD rather than failing", "[tokenizer]") {
+TEST_CASE("invalid UTF-8: input becomes U+FFFD, partial characters decode like from_utf8_lossy", "[tokenizer]") {
   const Tokenizer& t = tiny();
   CHECK(t.decode(t.encode("a\xff" "b\xe2\x82" "c")) == "a\uFFFDb\uFFFDc");
+  // 中 is E4 B8 AD; byte tokens have id = byte value. A truncated character is one U+FFFD.
+  CHECK(t.decode({0xE4, 0xB8, 0xAD}) == "\u4e2d");
+  CHECK(t.decode({0xE4, 0xB8}) == "\uFFFD");
+  CHECK(t.decode({0xE4, 0xB8, 'x'}) == "\uFFFDx");
+  CHECK(t.decode({0xB8, 0xAD}) == "\uFFFD\uFFFD");
+}
+
+TEST_CASE("encode is thread-safe and gives the same ids from every thread", "[tokenizer]") {
+  const Tokenizer& t = tiny();
+  std::vector<std::string> texts;
+  for (int i = 0; i < 64; ++i)
+    texts.push_back("line " + std::to_string(i * 7919) + ": the model \u4e2d\u6587 " + std::string(i % 9, ' ') + "<|eot_id|>x");
+  std::vector<Ids> expected;
+  for (const auto& s : texts) expected.push_back(t.encode(s));
+  std::vector<int> bad(4, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k)
+    threads.emplace_back([&, k] {
+      for (int rep = 0; rep < 20; ++rep)
+        for (size_t i = 0; i < texts.size(); ++i) bad[k] += t.encode(texts[(i + k * 13) % texts.size()]) != expected[(i + k * 13) % texts.size()];
+    });
+  for (auto& th : threads) th.join();
+  CHECK(bad == std::vector<int>(4, 0));
 }
 
 // ---------------------------------------------------------------- loader errors

@@ -8,7 +8,7 @@
 // Supported configuration (anything else is refused with a remedi::Error naming it):
 //   model         BPE: vocab, merges ("a b" or ["a","b"]), unk_token, fuse_unk, byte_fallback,
 //                 ignore_merges (no dropout, no continuing_subword_prefix / end_of_word_suffix)
-//   normalizer    null, Sequence, Replace, Prepend, Strip            (not NFC/NFKC/Lowercase)
+//   normalizer    null, NFC, NFD, Sequence, Replace, Prepend, Strip  (not NFKC/NFKD/Lowercase)
 //   pre_tokenizer null, ByteLevel, Split (Regex/String; all behaviors; invert), Digits, Sequence
 //   decoder       ByteLevel, Sequence, Replace, ByteFallback, Fuse, Strip
 //   added_tokens  special and non-special; single_word, lstrip, rstrip, normalized
