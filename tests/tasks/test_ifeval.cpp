@@ -3,6 +3,7 @@
 // kwargs validation and the text utilities. The released data is checked in test_ifeval_data.cpp.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <set>
 
 #include "remedi/common/error.h"
@@ -418,4 +419,26 @@ TEST_CASE("ifeval: text helpers match Python str methods", "[ifeval]") {
   CHECK(text::py_len("añb") == 3);
   CHECK(text::detect_language("") == "");
   CHECK(text::detect_language("The cat is on the mat and it is happy.") == "en");
+}
+
+// Verdicts of the reference checkers on 330 synthesised responses (see
+// tests/fixtures/tasks/ifeval/README.md for how they were produced).
+TEST_CASE("ifeval: agrees with the reference's verdicts", "[ifeval]") {
+  std::ifstream f(std::string(REMEDI_FIXTURES_DIR) + "/tasks/ifeval/reference_verdicts.jsonl");
+  REQUIRE(f.good());
+  std::string line;
+  std::size_t rows = 0;
+  std::set<std::string> ids;
+  while (std::getline(f, line)) {
+    json d = json::parse(line);
+    std::string id = d["instruction_id"];
+    INFO("key " << d["key"] << " " << id << " " << d["kwargs"].dump() << " response " << d["response"].dump());
+    auto v = ifeval::evaluate("", {{id, d["kwargs"]}}, d["response"]);
+    CHECK(v.strict.at(0) == d["strict"].get<bool>());
+    CHECK(v.loose.at(0) == d["loose"].get<bool>());
+    ids.insert(id);
+    ++rows;
+  }
+  CHECK(rows == 330);
+  CHECK(ids.size() == 21);
 }
