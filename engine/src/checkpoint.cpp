@@ -142,7 +142,7 @@ Checkpoint Checkpoint::open(const std::string& dir_in, std::optional<std::vector
       throw Error("the checkpoint has " + std::to_string(n_ups) + " UPS blocks but " +
                       std::to_string(c.ups_taps.size()) + " taps are configured (" +
                       (taps_override ? "override" : "config.json upm_positions or the default 0,10,20,30") + ")",
-                  ck.dir_, "give one backbone layer per UPS block (--ups-taps)");
+                  ck.dir_, "give one backbone layer per UPS block (--taps)");
   } else {
     c.has_ups = false;
     if (taps_override && !taps_override->empty())
