@@ -13,24 +13,11 @@
 #include "remedi/common/fsutil.h"
 #include "remedi/common/strutil.h"
 #include "remedi/sandbox/sandbox.h"
-#include "remedi/tasks/data_io.h"
-#include "remedi/tasks/metrics.h"
-#include "remedi/tasks/registry.h"
+#include "remedi/tasks/grade.h"
 
 namespace {
 
 using namespace remedi::tasks;
-
-const Doc* lookup(const TaskData& t, const nlohmann::json& id) {
-  if (id.is_number_integer()) {
-    int64_t i = id.get<int64_t>();
-    for (const auto& d : t.docs)
-      if (d.index == i) return &d;
-    return nullptr;
-  }
-  if (id.is_string()) return t.find_doc(id.get<std::string>());
-  return nullptr;
-}
 
 int run_grade(remedi::Args& a) {
   if (a.help()) {
@@ -52,11 +39,15 @@ int run_grade(remedi::Args& a) {
   lo.gpqa_password = a.get("--gpqa-password", "");
   std::vector<int64_t> ks;
   for (const auto& k : a.get_list("--k", "1")) {
+    size_t used = 0;
+    int64_t v = 0;
     try {
-      ks.push_back(std::stoll(k));
+      v = std::stoll(k, &used);
     } catch (...) {
-      throw remedi::Error("--k must be a comma list of integers", "--k " + k);
+      used = 0;
     }
+    if (used != k.size() || v < 1) throw remedi::Error("--k must be a comma list of integers >= 1", "--k " + k);
+    ks.push_back(v);
   }
   bool js = a.flag("--json");
   a.finish();
@@ -69,47 +60,13 @@ int run_grade(remedi::Args& a) {
   if (spec.kind == Kind::Code) sb = remedi::sandbox::make_sandbox({});
 
   TaskData t = load_task(task, data_dir, lo);
-  auto lines = read_jsonl(input);
-  std::vector<const Doc*> docs;
-  std::vector<std::string> outputs;
-  for (const auto& l : lines) {
-    const std::string where = input + ":" + std::to_string(l.line);
-    if (!l.value.contains("doc_id")) throw remedi::Error("missing 'doc_id'", where);
-    if (!l.value.contains("output") || !l.value["output"].is_string()) throw remedi::Error("missing string 'output'", where);
-    const Doc* d = lookup(t, l.value["doc_id"]);
-    if (!d) throw remedi::Error("doc_id " + l.value["doc_id"].dump() + " is not in task '" + task + "'", where,
-                                "use the record's id (string) or its 0-based line index (number)");
-    docs.push_back(d);
-    outputs.push_back(l.value["output"].get<std::string>());
-  }
-  std::vector<Score> scores = score_batch(t, docs, outputs, protocol, sb.get());
-  std::vector<SampleRecord> records;
-  std::map<std::string, int> seen;
-  for (size_t i = 0; i < docs.size(); ++i) {
-    Prompt p = build_prompt(t, *docs[i], protocol);
-    records.push_back(make_record(t, *docs[i], protocol, p, outputs[i], scores[i], seen[docs[i]->id]++));
-  }
-  std::vector<Metric> metrics = aggregate(records, ks);
-
+  GradeReport rep = grade_file(t, protocol, input, sb.get(), ks);
   if (js) {
-    nlohmann::json out = {{"task", spec.name}, {"protocol", protocol}, {"task_version", spec.version}};
-    nlohmann::json m = nlohmann::json::object();
-    for (const auto& x : metrics) m[x.name] = {{"value", x.value}, {"stderr", x.stderr_}, {"n", x.n}};
-    out["metrics"] = m;
-    nlohmann::json samples = nlohmann::json::array();
-    for (const auto& r : records) {
-      nlohmann::json s = {{"doc_id", r.doc_id}, {"gold", r.gold}};
-      for (const auto& f : r.filters) {
-        s[f.filter] = {{"extracted", f.extracted}, {"correct", f.correct}};
-        if (!f.items.empty()) s[f.filter]["items"] = f.items;
-      }
-      s["graders"] = r.graders;
-      samples.push_back(s);
-    }
-    out["samples"] = samples;
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", grade_json(rep).dump().c_str());
     return 0;
   }
+  const auto& records = rep.records;
+  const auto& metrics = rep.metrics;
   for (const auto& r : records) {
     std::printf("%s", r.doc_id.c_str());
     for (const auto& f : r.filters) {
