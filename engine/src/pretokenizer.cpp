@@ -28,17 +28,55 @@ size_t char_len(std::string_view s, size_t i) {
   utf8_decode(s, i, &len);
   return len;
 }
+
+// Oniguruma (HF's regex engine) and PCRE2 disagree on two shorthand classes in Unicode mode:
+// PCRE2's \s also matches U+180E (no longer White_Space since Unicode 6.3) and its \w omits marks.
+// So \s \S \w \W are spelled out as Oniguruma defines them (White_Space; Letter | Mark |
+// Decimal_Number | Connector_Punctuation). Inside a character class only \s and \w can be
+// expanded (PCRE2 has no class subtraction); a bracketed \S or \W keeps PCRE2's meaning.
+constexpr const char* kOnigSpace = "\\t\\n\\x0B\\f\\r\\x20\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
+constexpr const char* kOnigWord = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
+
+std::string onig_compatible(const std::string& pat) {
+  std::string out;
+  bool in_class = false;
+  size_t class_start = 0;  // index in `pat` just after '[' or '[^'
+  for (size_t i = 0; i < pat.size(); ++i) {
+    const char c = pat[i];
+    if (c == '\\' && i + 1 < pat.size()) {
+      const char e = pat[++i];
+      const char* set = (e == 's' || e == 'S') ? kOnigSpace : (e == 'w' || e == 'W') ? kOnigWord : nullptr;
+      if (set && !in_class)
+        out += std::string(e == 's' || e == 'w' ? "[" : "[^") + set + "]";
+      else if (set && (e == 's' || e == 'w'))
+        out += set;
+      else
+        out += {'\\', e};
+      continue;
+    }
+    if (!in_class && c == '[') {
+      in_class = true;
+      class_start = i + 1 + (i + 1 < pat.size() && pat[i + 1] == '^');
+    } else if (in_class && c == ']' && i != class_start) {
+      in_class = false;  // a ']' right after '[' or '[^' is a literal
+    }
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
-Regex::Regex(const std::string& pattern, const std::string& where) : where_(where) {
+Regex::Regex(const std::string& pattern_in, const std::string& where) : where_(where) {
   int err = 0;
   PCRE2_SIZE off = 0;
+  const std::string pattern = onig_compatible(pattern_in);
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
                                    PCRE2_UTF | PCRE2_UCP, &err, &off, nullptr);
   if (!code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
-    throw Error("cannot compile regex /" + pattern + "/: " + reinterpret_cast<char*>(msg) +
+    throw Error("cannot compile regex /" + pattern_in + "/: " + reinterpret_cast<char*>(msg) +
                     " (at offset " + std::to_string(off) + ")",
                 where, "the pattern must be valid PCRE2/Oniguruma syntax");
   }
