@@ -1,6 +1,8 @@
 #include "classify.h"
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <sys/wait.h>
@@ -40,8 +42,8 @@ void set(ExecResult& r, Outcome o, std::string detail) {
   r.detail = std::move(detail);
 }
 
-// The first verdict line, if it carries the job's nonce: "<nonce> <KIND> <detail>".
-bool parse_verdict(const JobObservation& obs, std::string& kind, std::string& detail) {
+// The first verdict line, if it carries the job's nonce: "<nonce> <KIND> <peak_rss_kb> <detail>".
+bool parse_verdict(const JobObservation& obs, std::string& kind, int64_t& rss_kb, std::string& detail) {
   std::string_view v(obs.verdict);
   size_t nl = v.find('\n');
   if (nl == std::string_view::npos) return false;
@@ -51,8 +53,13 @@ bool parse_verdict(const JobObservation& obs, std::string& kind, std::string& de
     return false;
   line.remove_prefix(obs.nonce.size() + 1);
   size_t sp = line.find(' ');
+  if (sp == std::string_view::npos) return false;
   kind = std::string(line.substr(0, sp));
-  detail = sp == std::string_view::npos ? "" : std::string(line.substr(sp + 1));
+  line.remove_prefix(sp + 1);
+  sp = line.find(' ');
+  if (sp == std::string_view::npos) return false;
+  rss_kb = std::strtoll(std::string(line.substr(0, sp)).c_str(), nullptr, 10);
+  detail = std::string(line.substr(sp + 1));
   return true;
 }
 
@@ -73,7 +80,9 @@ void classify(const JobObservation& obs, ExecResult& res) {
     return;
   }
   std::string kind, detail;
-  if (parse_verdict(obs, kind, detail)) {
+  int64_t rss_kb = 0;
+  if (parse_verdict(obs, kind, rss_kb, detail)) {
+    if (rss_kb > 0) res.peak_rss_kb = std::max(res.peak_rss_kb, rss_kb);
     if (kind == "PASS") set(res, Outcome::Pass, "");
     else if (kind == "FAIL") set(res, Outcome::Fail, detail);
     else if (kind == "SYNTAX") set(res, Outcome::SyntaxError, detail);

@@ -23,7 +23,8 @@ struct JobObservation {
   double cpu_limit_s = 0;      // Limits::cpu_s, to recognise RLIMIT_CPU kills
 };
 
-// Sets res.outcome and res.detail (uses res.stderr_excerpt and res.cpu_ms). Precedence:
+// Sets res.outcome and res.detail (uses res.stderr_excerpt and res.cpu_ms), and raises
+// res.peak_rss_kb to the interpreter's own VmHWM when the verdict reports it. Precedence:
 // setup failure (sandbox_error) > output limit > wall timeout > authentic verdict line >
 // how the interpreter ended (CPU limit, memory, signal, early exit).
 void classify(const JobObservation& obs, ExecResult& res);

@@ -2,7 +2,8 @@
 // under test and the test code, and reports the verdict.
 //
 // Verdict channel. The supervisor never trusts the exit status or the output: a job passes only if
-// the verdict pipe (fd 4, which only the supervisor reads) carries "<nonce> PASS". The nonce is 128
+// the verdict pipe (fd 4, which only the supervisor reads) carries the line
+// "<nonce> PASS <peak_rss_kb> <detail>" (other kinds: FAIL, ERROR, SYNTAX, TESTSYNTAX, OOM). The nonce is 128
 // random bits made per job by the supervisor and handed to the driver on the spec pipe (fd 3),
 // which the driver reads to the end and closes before any untrusted code runs; it then lives only
 // in the driver's frame. Consequences:
@@ -51,6 +52,21 @@ def _remedi_driver():
     tests = body[plen:plen + tlen].decode("utf-8", "replace")
     del parts, data, body, head, fields
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
+    os_open, rdonly = os.open, os.O_RDONLY
+
+    def peak_rss_kb():
+        # VmHWM of this interpreter: the mm is fresh since execve, so the supervisor's own
+        # memory (inherited through fork) is not counted, unlike getrusage's ru_maxrss.
+        try:
+            fd = os_open("/proc/self/status", rdonly)
+            status = read(fd, 16384)
+            close(fd)
+            for line in status.split(b"\n"):
+                if line.startswith(b"VmHWM:"):
+                    return line.split()[1]
+        except BaseExc:
+            pass
+        return b"0"
 
     def verdict(kind, detail=""):
         for f in (flush_out, flush_err):
@@ -62,7 +78,7 @@ def _remedi_driver():
             d = _str(detail).replace("\n", " ")[:1500].encode("utf-8", "replace")
         except BaseExc:
             d = b"?"
-        write(4, nonce + b" " + kind + b" " + d + b"\n")
+        write(4, nonce + b" " + kind + b" " + peak_rss_kb() + b" " + d + b"\n")
         exit_now(0)
 
     def describe(e):

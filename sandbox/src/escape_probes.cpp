@@ -127,7 +127,7 @@ except OSError as e:
   v.push_back(make("print_fake_pass", "print a fake verdict and exit 0", R"(
 import os, sys
 print('PASS'); print('ok'); sys.stdout.flush()
-os.write(4, b'0123456789abcdef0123456789abcdef PASS \n')
+os.write(4, b'0123456789abcdef0123456789abcdef PASS 1 \n')
 os._exit(0)
 )", "assert False\n", {Outcome::Error}));
 

@@ -198,7 +198,10 @@ void jail_child(const JailPlan& p) {
     build_root(p);
     finish_and_exec(p);
   }
-  // The relay: holds nothing of the job's, waits for init and reports its status.
+  // The relay: holds nothing of the job's, waits for init and reports its pid and status.
+  StatusRecord started{3, init, 0};
+  if (::write(p.status_fd, &started, sizeof started) < 0) {
+  }
   ::syscall(SYS_close_range, 0u, static_cast<unsigned>(p.status_fd - 1), 0u);
   ::syscall(SYS_close_range, static_cast<unsigned>(p.status_fd + 1), ~0u, 0u);
   int st = 0;

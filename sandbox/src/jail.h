@@ -25,7 +25,8 @@ const char* step_name(int step);
 
 // Records written on the status pipe (each write is < PIPE_BUF, so atomic).
 struct StatusRecord {
-  int kind;   // 1 = setup failure (a = step, b = errno); 2 = exit status of the jailed init (a)
+  int kind;   // 1 = setup failure (a = step, b = errno); 2 = exit status of the jailed init (a);
+              // 3 = host pid of the jailed init (a), for memory sampling
   int a, b;
 };
 

@@ -92,6 +92,21 @@ void kill_all_of_uid(uid_t uid) {
 
 std::atomic<uint64_t> g_job_counter{0};
 
+// VmHWM (peak resident set, KiB) of a live process; 0 when it is gone. getrusage's ru_maxrss is
+// no use here: it keeps the high-water mark of the pre-exec image, a copy of the supervisor.
+int64_t read_vmhwm_kb(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+  FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  char line[256];
+  long long kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %lld", &kb) == 1) break;
+  std::fclose(f);
+  return kb;
+}
+
 }  // namespace
 
 void mirror_host_root(JobContext& ctx) {
@@ -180,7 +195,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   p.exe = ctx.python.c_str();
   const std::string home = std::string("HOME=") + (ns ? "/work" : workdir);
   const std::string tmpdir = std::string("TMPDIR=") + (ns ? "/work" : workdir);
-  const char* argv[] = {ctx.python.c_str(), "-I", "-S", "-B", "-X", "utf8", "-c", driver_source().c_str(), nullptr};
+  const char* argv[] = {ctx.python.c_str(), "-I", "-S", "-B", "-u", "-X", "utf8", "-c", driver_source().c_str(), nullptr};
   const char* envp[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", home.c_str(), tmpdir.c_str(), nullptr};
   p.argv = const_cast<char* const*>(argv);
   p.envp = const_cast<char* const*>(envp);
@@ -204,6 +219,9 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   size_t spec_off = 0;
   std::string status_bytes;
   const auto deadline = t0 + std::chrono::duration<double>(lim.timeout_s);
+  pid_t interpreter = ns ? 0 : pid;  // namespaces: the relay reports the init's host pid
+  size_t status_parsed = 0;
+  std::chrono::steady_clock::time_point last_sample{};
   std::chrono::steady_clock::time_point reaped_at{};
   bool killed = false;
   auto kill_tree = [&] {
@@ -238,7 +256,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
     int wait_ms = 50;
     if (!killed) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-      wait_ms = static_cast<int>(std::clamp<long long>(left, 1, 1000));
+      wait_ms = static_cast<int>(std::clamp<long long>(left, 1, 100));  // 100 ms: memory samples
     }
     if (pidfd.fd < 0 && !obs.reaped) wait_ms = std::min(wait_ms, 20);  // no pidfd: poll waitpid
     int r = ::poll(fds, static_cast<nfds_t>(n), wait_ms);
@@ -284,6 +302,15 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
         status_bytes.append(chunk);
       }
     }
+    for (; status_parsed + sizeof(StatusRecord) <= status_bytes.size(); status_parsed += sizeof(StatusRecord)) {
+      StatusRecord rec;
+      std::memcpy(&rec, status_bytes.data() + status_parsed, sizeof rec);
+      if (rec.kind == 3) interpreter = rec.a;
+    }
+    if (interpreter > 0 && !obs.reaped && std::chrono::steady_clock::now() - last_sample > std::chrono::milliseconds(50)) {
+      res.peak_rss_kb = std::max(res.peak_rss_kb, read_vmhwm_kb(interpreter));
+      last_sample = std::chrono::steady_clock::now();
+    }
     if (!obs.reaped) {
       struct rusage ru {};
       int st = 0;
@@ -293,7 +320,6 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
         obs.relay_status = st;
         reaped_at = std::chrono::steady_clock::now();
         res.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-        res.peak_rss_kb = ru.ru_maxrss;
         ::kill(-pid, SIGKILL);  // anything left in the group (group id stays reserved while used)
       }
     }

@@ -169,3 +169,14 @@ TEST_CASE("bad options are refused with an Error", "[sandbox]") {
   o.python = "/nonexistent/python3";
   CHECK_THROWS_AS(make_sandbox(o), remedi::Error);
 }
+
+TEST_CASE("peak RSS is the interpreter's own, not the supervisor's", "[sandbox]") {
+  auto small = run("x = 1\n");
+  auto big = run("x = b'x' * (120 * 1024 * 1024)\n");
+  REQUIRE(small.outcome == Outcome::Pass);
+  REQUIRE(big.outcome == Outcome::Pass);
+  CHECK(small.peak_rss_kb > 1000);
+  CHECK(small.peak_rss_kb < 60 * 1024);
+  CHECK(big.peak_rss_kb > 120 * 1024);
+  CHECK(big.peak_rss_kb < 200 * 1024);
+}

@@ -34,11 +34,15 @@ ExecResult classify_(const JobObservation& o, double cpu_ms = 10, std::string er
 
 TEST_CASE("a pass needs the job's nonce on the verdict channel", "[sandbox][unit]") {
   auto o = base();
-  o.verdict = o.nonce + " PASS \n";
-  CHECK(classify_(o).outcome == Outcome::Pass);
-  o.verdict = "ffffffffffffffffffffffffffffffff PASS \n";  // another nonce
+  o.verdict = o.nonce + " PASS 9000 \n";
+  auto p = classify_(o);
+  CHECK(p.outcome == Outcome::Pass);
+  CHECK(p.peak_rss_kb == 9000);  // the interpreter's VmHWM, reported with the verdict
+  o.verdict = "ffffffffffffffffffffffffffffffff PASS 9000 \n";  // another nonce
   CHECK(classify_(o).outcome == Outcome::Error);
-  o.verdict = o.nonce + " PASS ";  // no newline: the line was cut off
+  o.verdict = o.nonce + " PASS\n";  // no rss field: malformed
+  CHECK(classify_(o).outcome == Outcome::Error);
+  o.verdict = o.nonce + " PASS 9000 ";  // no newline: the line was cut off
   CHECK(classify_(o).outcome == Outcome::Error);
   o.verdict = "";  // exited 0 without a verdict (os._exit(0))
   auto r = classify_(o);
@@ -49,7 +53,7 @@ TEST_CASE("a pass needs the job's nonce on the verdict channel", "[sandbox][unit
 TEST_CASE("verdict kinds map to outcomes", "[sandbox][unit]") {
   auto o = base();
   auto with = [&](const std::string& kind) {
-    o.verdict = o.nonce + " " + kind + " some detail\n";
+    o.verdict = o.nonce + " " + kind + " 100 some detail\n";
     return classify_(o);
   };
   CHECK(with("FAIL").outcome == Outcome::Fail);
@@ -62,7 +66,7 @@ TEST_CASE("verdict kinds map to outcomes", "[sandbox][unit]") {
 
 TEST_CASE("limits take precedence over a verdict", "[sandbox][unit]") {
   auto o = base();
-  o.verdict = o.nonce + " PASS \n";
+  o.verdict = o.nonce + " PASS 100 \n";
   o.output_limit = true;
   CHECK(classify_(o).outcome == Outcome::OutputLimit);
   o.output_limit = false;
