@@ -479,6 +479,15 @@ TEST_CASE("remedi-eval inspect-model and make-tiny-model: exit 0 on good input, 
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("missing tensor 'backprop_linears.1.weight'") != std::string::npos);
 
+  // The same checks guard `generate` (issue 2 acceptance: exit != 0, a message, no crash).
+  bad = run_cli("generate --model '" + d + "' --prompt-ids 1,2,3 --max-new-tokens 32");
+  INFO(bad.output);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("missing tensor 'backprop_linears.1.weight'") != std::string::npos);
+  bad = run_cli("generate --model '" + scratch().path + "/cli-truncated' --prompt-ids 1,2,3 --max-new-tokens 32");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("cli-truncated/model.safetensors") != std::string::npos);
+
   d = copy_ckpt(base, "cli-no-tokenizer", false);
   fs::remove(d + "/tokenizer.json");
   bad = run_cli("inspect-model '" + d + "'");
