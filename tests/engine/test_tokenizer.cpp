@@ -110,6 +110,16 @@ TEST_CASE("tiny tokenizer: byte tokens, learned merges, LLaDA specials at their 
   CHECK(t.encode(text).size() * 2 < text.size());
 }
 
+TEST_CASE("tiny tokenizer encodes like HF tokenizers does with the same file", "[tokenizer]") {
+  // golden_tiny.json: HF's ids for the file write_tiny_tokenizer_files() writes (make_golden.py).
+  const auto golden = nlohmann::json::parse(remedi::read_file(fixture("golden_tiny.json")));
+  REQUIRE(golden.at("cases").size() > 30);
+  for (const auto& c : golden.at("cases")) {
+    INFO(c.at("text").dump());
+    CHECK(show(tiny().encode(c.at("text").get<std::string>())) == show(c.at("ids").get<Ids>()));
+  }
+}
+
 TEST_CASE("tiny tokenizer file is deterministic", "[tokenizer]") {
   const auto base = std::filesystem::temp_directory_path() / ("remedi_tiny_det_" + std::to_string(::getpid()));
   remedi::engine::write_tiny_tokenizer_files((base / "a").string());
