@@ -16,6 +16,8 @@ Progress::Progress(std::vector<std::string> tasks, std::vector<int64_t> totals, 
   total_.resize(tasks_.size(), 0);
   before_.resize(tasks_.size(), 0);
   start_ = last_finish_ = last_plain_ = last_warn_ = Clock::now();
+  task_start_.assign(tasks_.size(), start_);
+  task_started_.assign(tasks_.size(), false);
 }
 
 Progress::~Progress() { stop(); }
@@ -25,12 +27,17 @@ void Progress::start() {
   if (started_) return;
   started_ = true;
   start_ = last_finish_ = last_plain_ = last_warn_ = Clock::now();
+  task_start_.assign(tasks_.size(), start_);
   thread_ = std::thread([this] { loop(); });
 }
 
 void Progress::add(size_t task, int64_t samples, int64_t tokens) {
   std::lock_guard<std::mutex> l(mu_);
   if (task >= tasks_.size()) return;
+  if (!task_started_[task]) {
+    task_started_[task] = true;
+    task_start_[task] = last_finish_;
+  }
   done_[task] += samples;
   tokens_[task] += tokens;
   last_finish_ = Clock::now();
@@ -48,7 +55,7 @@ static std::string hms(double s) {
 }
 
 std::string Progress::line_locked(size_t t, Clock::time_point now) const {
-  const double el = std::chrono::duration<double>(now - start_).count();
+  const double el = std::chrono::duration<double>(now - task_start_[t]).count();
   const int64_t all = before_[t] + total_[t], have = before_[t] + done_[t];
   const double frac = all > 0 ? static_cast<double>(have) / all : 1.0;
   const double sps = el > 0 ? done_[t] / el : 0, tps = el > 0 ? tokens_[t] / el : 0;

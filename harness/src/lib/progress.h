@@ -48,8 +48,12 @@ class Progress {
 
   std::vector<std::string> tasks_;
   std::vector<int64_t> total_, before_, done_, tokens_;
+  // Tasks run one after another, so a task's rates count from when its work began: the last
+  // completion of any task before its own first one (or the start).
+  std::vector<Clock::time_point> task_start_;
+  std::vector<bool> task_started_;
   ProgressOptions opts_;
-  Clock::time_point start_, last_finish_, last_plain_, last_warn_;
+  Clock::time_point start_, last_finish_, last_plain_, last_warn_;  // last_finish_: any task
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false, started_ = false, drawn_ = false;

@@ -34,8 +34,16 @@ nlohmann::json trace_json(const engine::GenerateResult& g, const engine::Engine&
   for (const auto& st : g.trace) {
     std::vector<std::string> text;
     text.reserve(st.tokens.size());
-    for (size_t i = 0; i < st.tokens.size(); ++i)
-      text.push_back(st.masked.size() > i && st.masked[i] ? std::string() : eng.decode({st.tokens[i]}));
+    for (size_t i = 0; i < st.tokens.size(); ++i) {
+      if (st.masked.size() > i && st.masked[i]) {
+        text.emplace_back();
+        continue;
+      }
+      // Ids without visible text (specials, ids the tokenizer has no token for) show as <id> so a
+      // trace of a random-weight model still shows where tokens changed.
+      std::string piece = eng.decode({st.tokens[i]});
+      text.push_back(piece.empty() ? "<" + std::to_string(st.tokens[i]) + ">" : piece);
+    }
     steps.push_back({{"block", st.block}, {"step", st.step}, {"tokens", text},
                      {"masked", st.masked}, {"remasked", st.remasked}});
   }

@@ -1,0 +1,186 @@
+// End to end on a tiny checkpoint, CPU, through the real remedi-eval binary (issue 5 acceptance):
+//   a two-task run; the same run killed with SIGKILL mid-way (plus a torn half line, as if the kill
+//   hit a write), resumed, and compared with the clean run: same sample keys, no duplicates, no
+//   difference; `score` reproduces the metrics; `compare` with itself exits 0; with altered verdicts
+//   it reports them and --fail-if-worse exits 1; `report` writes the HTML and Markdown; the run
+//   database answers the queries of docs/run-database.md.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "../test_support.h"
+#include "remedi/common/fsutil.h"
+#include "remedi/common/strutil.h"
+#include "remedi/results/record_file.h"
+#include "remedi/results/run_db.h"
+#include "remedi/results/run_dir.h"
+
+namespace fs = std::filesystem;
+using namespace remedi;
+
+namespace {
+
+const std::string kSrc = REMEDI_SOURCE_DIR;
+
+// Runs `remedi-eval ARGS` with stdout+stderr into log; returns the exit code.
+int cli(const std::string& args, const std::string& log) {
+  std::string cmd = test::remedi_bin() + " " + args + " >" + log + " 2>&1";
+  int st = std::system(cmd.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+size_t count_lines(const std::string& path) {
+  if (!file_exists(path)) return 0;
+  std::string s = read_file(path);
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+std::set<std::string> keys_of(const results::RecordFileContents& c) {
+  std::set<std::string> k;
+  for (const auto& r : c.records) k.insert(r.key.str());
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e2e]") {
+  const fs::path dir = fs::temp_directory_path() / ("remedi_e2e_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string(), db = d + "/runs.sqlite", model = d + "/tiny";
+  REQUIRE(cli("make-tiny-model " + model, d + "/make.log") == 0);
+
+  // 2 tasks x 4 docs x 2 repeats = 16 samples; batch 1 so the kill lands between many appends.
+  const std::string common = "--model " + model + " --tasks gsm8k,arc_challenge --data-dir " + kSrc +
+                             "/harness/data --limit 4 --samples 2 --batch 1 --steps 4 --block 8 --max-new-tokens 16 "
+                             "--trace-samples 1 --db " + db;
+  REQUIRE(cli("run " + common + " --out " + d + "/clean", d + "/clean.log") == 0);
+  const std::string clean_samples = d + "/clean/samples.jsonl";
+  REQUIRE(count_lines(clean_samples) == 16);
+  REQUIRE(file_exists(d + "/clean/summary.json"));
+
+  // --- kill -9 in the middle -------------------------------------------------------------------
+  const std::string killed = d + "/killed", killed_samples = killed + "/samples.jsonl";
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::string cmd = "exec " + test::remedi_bin() + " run " + common + " --out " + killed + " >" + d +
+                      "/killed.log 2>&1";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  size_t at_kill = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (std::chrono::steady_clock::now() < deadline) {
+    at_kill = count_lines(killed_samples);
+    if (at_kill >= 3) break;
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) == pid) FAIL("the run ended before it could be killed");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ::kill(pid, SIGKILL);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  REQUIRE(WIFSIGNALED(st));
+  at_kill = count_lines(killed_samples);
+  INFO("samples on disk at the kill: " << at_kill);
+  REQUIRE(at_kill >= 3);
+  REQUIRE(at_kill < 16);
+  REQUIRE_FALSE(file_exists(killed + "/summary.json"));
+  // As if the kill had hit a write: half of a record line without its newline.
+  {
+    std::string first_line = read_file(clean_samples).substr(0, read_file(clean_samples).find('\n'));
+    append_durable(killed_samples, first_line.substr(0, first_line.size() / 2));
+  }
+  // Resuming under another configuration is refused and names the difference.
+  REQUIRE(cli("run " + common + " --steps 8 --out " + killed + " --resume", d + "/bad_resume.log") == 2);
+  CHECK(read_file(d + "/bad_resume.log").find("steps") != std::string::npos);
+  // A fresh start into a directory with samples is refused too.
+  REQUIRE(cli("run " + common + " --out " + killed, d + "/no_resume.log") == 2);
+
+  REQUIRE(cli("run " + common + " --out " + killed + " --resume", d + "/resume.log") == 0);
+  CHECK(read_file(d + "/resume.log").find(std::to_string(16 - at_kill) + " samples to generate") != std::string::npos);
+  auto c_clean = results::read_records(clean_samples);
+  auto c_killed = results::read_records(killed_samples);
+  CHECK(count_lines(killed_samples) == 16);  // no duplicate line, the torn fragment is gone
+  CHECK(c_killed.duplicates == 0);
+  CHECK_FALSE(c_killed.torn_tail);
+  CHECK(keys_of(c_killed) == keys_of(c_clean));
+  // Greedy decoding with per-sample seeds: the resumed run generated exactly what the clean one did.
+  REQUIRE(cli("compare " + d + "/clean " + killed + " --fail-if-worse 0", d + "/cmp_resume.log") == 0);
+  CHECK(read_file(d + "/cmp_resume.log").find("no difference") != std::string::npos);
+
+  // --- score reproduces the metrics ------------------------------------------------------------
+  auto before = nlohmann::json::parse(read_file(d + "/clean/summary.json"));
+  REQUIRE(cli("score " + d + "/clean --db " + db, d + "/score.log") == 0);
+  auto after = nlohmann::json::parse(read_file(d + "/clean/summary.json"));
+  for (const char* t : {"gsm8k", "arc_challenge"}) {
+    INFO(t);
+    CHECK(after["tasks"][t]["metrics"] == before["tasks"][t]["metrics"]);
+    CHECK(after["tasks"][t]["task_metrics"] == before["tasks"][t]["task_metrics"]);
+  }
+  CHECK(read_file(d + "/score.log").find("0 primary verdicts changed") != std::string::npos);
+
+  // --- compare: itself, then altered verdicts --------------------------------------------------
+  REQUIRE(cli("compare " + d + "/clean " + d + "/clean --fail-if-worse 0", d + "/cmp_self.log") == 0);
+  CHECK(read_file(d + "/cmp_self.log").find("no difference") != std::string::npos);
+  fs::copy(d + "/clean", d + "/altered", fs::copy_options::recursive);
+  int flipped = 0;
+  {
+    std::string out;
+    for (const auto& r : c_clean.records) {
+      results::SampleRecord x = r;
+      if (x.key.task == "gsm8k" && x.primary_verdict() == 0) {
+        x.verdicts[x.primary] = 1;  // the altered run "solves" every gsm8k sample
+        ++flipped;
+      }
+      out += results::to_json(x).dump() + "\n";
+    }
+    write_file_atomic(d + "/altered/samples.jsonl", out);
+  }
+  REQUIRE(flipped > 0);
+  REQUIRE(cli("compare " + d + "/altered " + d + "/clean --fail-if-worse 1", d + "/cmp_alt.log") == 1);
+  std::string alt = read_file(d + "/cmp_alt.log");
+  CHECK(alt.find("flipped samples") != std::string::npos);
+  CHECK(alt.find("FAIL: gsm8k") != std::string::npos);
+  CHECK(alt.find("mcnemar-exact") != std::string::npos);
+  // Without the gate the same comparison reports and exits 0; bad input exits 2.
+  CHECK(cli("compare " + d + "/altered " + d + "/clean", d + "/cmp_alt2.log") == 0);
+  CHECK(cli("compare " + d + "/clean " + d + "/nowhere", d + "/cmp_bad.log") == 2);
+
+  // --- report ----------------------------------------------------------------------------------
+  REQUIRE(cli("report " + d + "/clean " + killed + " --out " + d + "/report.html --md " + d + "/report.md",
+              d + "/report.log") == 0);
+  std::string html = read_file(d + "/report.html");
+  CHECK(html.find("Table 1") != std::string::npos);
+  CHECK(html.find("class=\"trace-data\"") != std::string::npos);  // --trace-samples 1 per task
+  CHECK(read_file(d + "/report.md").find("| clean |") != std::string::npos);
+
+  // --- run database: every finished run indexed; the documented queries run ----------------------
+  results::RunDb rdb(db);
+  CHECK(rdb.count("runs") == 2);  // clean (re-indexed by score, not duplicated) and killed
+  // Per run: 8 gsm8k samples x 3 filters (strict, flexible, boxed) + 8 arc samples x 1 (letter).
+  CHECK(rdb.count("samples") == 2 * (8 * 3 + 8 * 1));
+  std::string docs = read_file(kSrc + "/docs/run-database.md");
+  std::regex block("```sql\\n([\\s\\S]*?)```");
+  int queries = 0;
+  for (std::sregex_iterator it(docs.begin(), docs.end(), block), end; it != end; ++it) {
+    std::string sql = (*it)[1].str();
+    INFO(sql);
+    std::vector<std::vector<std::string>> rows;
+    REQUIRE_NOTHROW(rows = rdb.query(sql));
+    CHECK_FALSE(rows.empty());
+    ++queries;
+  }
+  CHECK(queries >= 2);
+  fs::remove_all(dir);
+}
