@@ -97,6 +97,8 @@ double canonical_float(float f) {
 }
 }  // namespace
 
+// Every field that can change a generated token. `trace` is left out on purpose: it only records
+// what happened, so a traced run and an untraced run share one hash (and can resume each other).
 std::string params_json(const SamplerParams& p) {
   nlohmann::json j;  // std::map underneath: keys come out sorted, so the text is canonical
   j["block_size"] = p.block_size;
@@ -107,7 +109,6 @@ std::string params_json(const SamplerParams& p) {
   j["stop_at_eos"] = p.stop_at_eos;
   j["temperature"] = canonical_float(p.temperature);
   j["threshold"] = canonical_float(p.threshold);
-  j["trace"] = p.trace;
   j["ups_tau"] = canonical_float(p.ups_tau);
   return j.dump();
 }

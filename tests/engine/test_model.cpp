@@ -65,6 +65,8 @@ TEST_CASE("RemeDi with zero feedback gives exactly the LLaDA logits", "[model]")
   lw.fb_b.clear();
   TorchModel remedi(rc, w, at::kCPU, at::kFloat);
   TorchModel llada(lc, lw, at::kCPU, at::kFloat);
+  remedi.reserve_new_tokens(64);
+  llada.reserve_new_tokens(64);
   auto prompt = random_ids(19, 1);
   auto block = random_ids(32, 2);
   for (int i = 0; i < 32; i += 3) block[i] = rc.mask_id;
@@ -80,6 +82,7 @@ TEST_CASE("RemeDi with zero feedback gives exactly the LLaDA logits", "[model]")
     ModelWeights w2 = clone(w);
     for (auto& f : w2.fb_b) f.fill_(0.5);
     TorchModel fed(rc, w2, at::kCPU, at::kFloat);
+    fed.reserve_new_tokens(64);
     fed.prefill({prompt});
     CHECK_FALSE(at::equal(fed.step_logits(block).first, ll));
   }
@@ -132,6 +135,7 @@ TEST_CASE("a ragged batch matches each row run alone", "[model]") {
   c10::InferenceMode im;
   ModelConfig c = tiny(true);
   TorchModel m(c, random_weights(c, at::kCPU, at::kFloat, 5), at::kCPU, at::kFloat);
+  m.reserve_new_tokens(64);
   std::vector<std::vector<int32_t>> prompts = {random_ids(5, 1), random_ids(17, 2), random_ids(9, 3)};
   std::vector<std::vector<int32_t>> b0, b1;
   for (int r = 0; r < 3; ++r) {

@@ -51,7 +51,7 @@ struct SamplerParams {
 // block_size < 1, max_new_tokens < 1, negative or non-finite temperature / ups_tau, threshold outside
 // [0, 1]). generate() calls it; a CLI may call it before loading a model to fail fast.
 void validate_params(const SamplerParams& p);
-std::string params_json(const SamplerParams& p);   // canonical JSON of every field (stable key order)
+std::string params_json(const SamplerParams& p);   // canonical JSON of every field that changes tokens (not trace)
 std::string params_hash(const SamplerParams& p);   // sha256 of params_json, hex
 
 struct GenerateRequest {

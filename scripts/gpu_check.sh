@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build, check and benchmark on the H200 host in one call (the `device` tool runs it from the repo
+# root; results go to $OUT). Usage: bash scripts/gpu_check.sh [quick]
+#   The host has torch 2.11+cu130 under python3, CMake, Ninja, nvcc, fmt, nlohmann_json and Google
+#   Benchmark, but not re2, libseccomp, pcre2-dev or Catch2 v2: their Debian .debs travel in .deps/
+#   (apt-get download ...; see README) and are unpacked into /tmp/deps here.
+set -uo pipefail
+OUT=${OUT:-/tmp/remedi-out}
+mkdir -p "$OUT" /tmp/deps
+LOG="$OUT/gpu_check.log"
+exec > >(tee -a "$LOG") 2>&1
+echo "== $(date -u) $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
+for f in .deps/*.deb; do dpkg -x "$f" /tmp/deps; done
+sed -i 's|=/usr|=/tmp/deps/usr|g' /tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
+export PKG_CONFIG_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig
+export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+SRC=${SRC:-.}
+t0=$(date +%s)
+cmake -S "$SRC" -B /tmp/build-gpu -G Ninja -DREMEDI_CUDA=ON -DCMAKE_PREFIX_PATH=/tmp/deps/usr \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 || exit 1
+ninja -C /tmp/build-gpu -j16 -k 0 remedi-eval test_model test_model_gpu test_sampler  # -k 0: build what builds
+echo "== build: $(( $(date +%s) - t0 )) s"
+B=/tmp/build-gpu/harness/remedi-eval
+/tmp/build-gpu/tests/engine/test_model_gpu
+/tmp/build-gpu/tests/engine/test_model
+$B generate --model preset:remedi-9b --device cuda --prompt-ids 126080,1,2,3,4,5,6,7 --max-new-tokens 64 --steps 32 --json
+if [ "${1:-}" != quick ]; then
+  $B bench --model preset:remedi-9b --device cuda --batch 1,8,64 --prefix 1024 --gen 256 --steps 32 \
+    --json "$OUT/bench.json"
+fi
+echo "== done $(date -u)"
