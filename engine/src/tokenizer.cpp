@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,9 @@ struct Tokenizer::Impl {
   std::unique_ptr<tok::BpeModel> model;
   std::unique_ptr<tok::Decoder> decoder;
   tok::AddedVocabulary added;
+  // Ids whose token text is a special added token's content (HF skips by content, so a vocab entry
+  // with the same text is skipped too); computed once so decode does no string lookups.
+  std::unordered_set<int32_t> skip_ids;
 
   // Normalize → pre-tokenize → BPE for one piece of text between added tokens.
   void encode_text(std::string piece, bool parse_special, std::vector<int32_t>& out) const {
@@ -109,6 +113,11 @@ Tokenizer Tokenizer::from_json(const std::string& json_text, const std::string& 
       impl->added.add(std::move(t));
     }
     impl->added.build();
+    for (const auto& a : impl->added.tokens())
+      if (a.special) {
+        impl->skip_ids.insert(a.id);
+        if (auto v = impl->model->token_to_id(a.content)) impl->skip_ids.insert(*v);
+      }
   } catch (const nlohmann::json::exception& e) {  // a field of the wrong JSON type, a missing key
     throw Error(std::string("invalid tokenizer.json: ") + e.what(), where);
   }
@@ -140,10 +149,7 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
     else
       s = impl_->model->id_to_token(id);
     if (!s) continue;  // an unused id
-    if (skip_special) {
-      const auto* a = impl_->added.by_content(*s);
-      if (a && a->special) continue;
-    }
+    if (skip_special && impl_->skip_ids.count(id)) continue;
     tokens.push_back(*s);
   }
   if (!impl_->decoder) {

@@ -152,6 +152,7 @@ class AddedVocabulary {
   const AddedToken* by_id(int32_t id) const;
   const AddedToken* by_content(std::string_view content) const;
   bool empty() const { return tokens_.empty(); }
+  const std::vector<AddedToken>& tokens() const { return tokens_; }
   int32_t max_id() const;
   // Splits `text` on tokens whose `normalized` flag equals `normalized`. skip_special: specials
   // still consume their match but stay text (HF encode_special_tokens / split_special_tokens).
