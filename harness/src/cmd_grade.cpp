@@ -28,6 +28,8 @@ int run_grade(remedi::Args& a) {
         "  --data-dir    datasets folder (default: $REMEDI_DATA, else ./data)\n"
         "  --gpqa-password  password of GPQA's dataset.zip (default: $REMEDI_GPQA_PASSWORD)\n"
         "  --k           pass@k values when a doc has several samples (default 1)\n"
+        "  --math-verify cross-grade math tasks with Math-Verify in the sandbox (needs the math-verify\n"
+        "                package for the sandbox's python); disagreements with the native scorer are listed\n"
         "  --json        one object: {task, protocol, task_version, metrics, samples[{doc_id, <filter>: {extracted, correct}, graders}]}\n");
     return 0;
   }
@@ -50,6 +52,7 @@ int run_grade(remedi::Args& a) {
     ks.push_back(v);
   }
   bool js = a.flag("--json");
+  bool mv = a.flag("--math-verify");
   a.finish();
   const TaskSpec& spec = find_task(task);
   std::string protocol = proto_opt ? *proto_opt : spec.protocols.front();
@@ -57,10 +60,13 @@ int run_grade(remedi::Args& a) {
 
   // The sandbox forks its supervisor: start it before loading anything.
   std::unique_ptr<remedi::sandbox::Sandbox> sb;
-  if (spec.kind == Kind::Code) sb = remedi::sandbox::make_sandbox({});
+  if (mv && spec.kind != Kind::Math)
+    throw remedi::Error("--math-verify applies to math tasks only", "--math-verify");
+  if (spec.kind == Kind::Code || mv) sb = remedi::sandbox::make_sandbox({});
 
   TaskData t = load_task(task, data_dir, lo);
   GradeReport rep = grade_file(t, protocol, input, sb.get(), ks);
+  if (mv) cross_grade_math_verify(rep, t, *sb);
   if (js) {
     std::printf("%s\n", grade_json(rep).dump().c_str());
     return 0;
@@ -77,6 +83,7 @@ int run_grade(remedi::Args& a) {
     for (const auto& g : r.graders) std::printf("  [%s: %s]", g.grader.c_str(), g.verdict.c_str());
     std::printf("\n");
   }
+  for (const auto& d : rep.disagreements) std::printf("disagrees: %s\n", d.c_str());
   std::printf("\n%-24s %8s %8s %6s\n", "metric", "value", "stderr", "n");
   for (const auto& x : metrics)
     std::printf("%-24s %8.4f %8.4f %6lld\n", x.name.c_str(), x.value, x.stderr_, static_cast<long long>(x.n));

@@ -23,6 +23,9 @@ int run_tasks(remedi::Args& a) {
       nlohmann::json j = {{"task", t.name},           {"version", t.version},   {"kind", kind_name(t.kind)},
                           {"protocols", t.protocols}, {"filters", t.filters},   {"data", t.data_files},
                           {"description", t.description}};
+      nlohmann::json primary = nlohmann::json::object();
+      for (const auto& p : t.protocols) primary[p] = primary_filter(t, p);
+      j["primary_filter"] = primary;
       std::printf("%s\n", j.dump().c_str());
     }
     return 0;

@@ -5,6 +5,7 @@
 
 #include "remedi/common/error.h"
 #include "remedi/tasks/data_io.h"
+#include "remedi/tasks/math_verify.h"
 
 namespace remedi::tasks {
 
@@ -56,6 +57,28 @@ GradeReport grade_file(const TaskData& t, const std::string& protocol, const std
   return r;
 }
 
+void cross_grade_math_verify(GradeReport& r, const TaskData& t, sandbox::Executor& sb) {
+  if (t.spec->kind != Kind::Math) return;
+  std::vector<std::string> outputs, golds;
+  for (const auto& rec : r.records) {
+    outputs.push_back(rec.output);
+    golds.push_back(rec.gold);
+  }
+  std::vector<GraderVerdict> v = math_verify_batch(outputs, golds, sb);
+  const std::string& primary = primary_filter(*t.spec, r.protocol);
+  for (size_t i = 0; i < r.records.size(); ++i) {
+    auto& rec = r.records[i];
+    rec.graders.push_back(v[i]);
+    if (v[i].verdict != "correct" && v[i].verdict != "incorrect") continue;  // unavailable, timeout, ...
+    bool ours = false;
+    for (const auto& f : rec.filters)
+      if (f.filter == primary) ours = f.correct;
+    if (ours != (v[i].verdict == "correct"))
+      r.disagreements.push_back(rec.doc_id + "#" + std::to_string(rec.sample_index) + ": " + primary + "=" +
+                                (ours ? "correct" : "incorrect") + ", math-verify=" + v[i].verdict);
+  }
+}
+
 nlohmann::json grade_json(const GradeReport& r) {
   nlohmann::json out = {{"task", r.task}, {"protocol", r.protocol}, {"task_version", r.task_version}};
   nlohmann::json m = nlohmann::json::object();
@@ -72,6 +95,7 @@ nlohmann::json grade_json(const GradeReport& r) {
     samples.push_back(s);
   }
   out["samples"] = samples;
+  if (!r.disagreements.empty()) out["disagreements"] = r.disagreements;
   return out;
 }
 

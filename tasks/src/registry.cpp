@@ -19,29 +19,30 @@ const std::vector<TaskSpec>& task_table() {
     std::vector<TaskSpec> v;
     const std::vector<std::string> both = {kLladaOc, kRemedi0};
     v.push_back({"gsm8k", "1", Kind::Math, both, {"strict", "flexible", "boxed"}, {"strict", "flexible"},
+                 {{kRemedi0, "boxed"}},
                  "gsm8k/test.jsonl, gsm8k/train.jsonl", "GSM8K test (1319); 4-shot exemplars from train",
                  load_gsm8k, prompt_gsm8k, score_gsm8k, ref_gsm8k});
-    v.push_back({"math500", "1", Kind::Math, both, {"boxed"}, {"boxed"}, "math500/test.jsonl",
+    v.push_back({"math500", "1", Kind::Math, both, {"boxed"}, {"boxed"}, {}, "math500/test.jsonl",
                  "MATH-500 (500), native equivalence", load_math500, prompt_math, score_math, ref_math});
-    v.push_back({"math", "1", Kind::Math, both, {"boxed"}, {"boxed"}, "MATH/test/<subject>/<n>.json",
+    v.push_back({"math", "1", Kind::Math, both, {"boxed"}, {"boxed"}, {}, "MATH/test/<subject>/<n>.json",
                  "MATH full test set (5000) in the original layout", load_math_full, prompt_math, score_math, ref_math});
-    v.push_back({"gpqa_diamond", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"},
+    v.push_back({"gpqa_diamond", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"}, {},
                  "gpqa/dataset.zip (or gpqa_diamond.csv)", "GPQA diamond (198), 5-shot exemplars from main",
                  load_gpqa_diamond, prompt_gpqa, score_gpqa, ref_gpqa});
-    v.push_back({"gpqa_main", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"},
+    v.push_back({"gpqa_main", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"}, {},
                  "gpqa/dataset.zip (or gpqa_main.csv)", "GPQA main (448), 5-shot exemplars from extended",
                  load_gpqa_main, prompt_gpqa, score_gpqa, ref_gpqa});
-    v.push_back({"humaneval", "1", Kind::Code, both, {"code"}, {"code"}, "humaneval/HumanEval.jsonl.gz",
+    v.push_back({"humaneval", "1", Kind::Code, both, {"code"}, {"code"}, {}, "humaneval/HumanEval.jsonl.gz",
                  "HumanEval (164), sandboxed, pass@k", load_humaneval, prompt_humaneval, score_humaneval, ref_humaneval});
-    v.push_back({"mbpp", "1", Kind::Code, both, {"code"}, {"code"}, "mbpp/mbpp.jsonl",
+    v.push_back({"mbpp", "1", Kind::Code, both, {"code"}, {"code"}, {}, "mbpp/mbpp.jsonl",
                  "MBPP test split task_id 11-510 (500), 3-shot [BEGIN]/[DONE]", load_mbpp, prompt_mbpp, score_mbpp, ref_mbpp});
-    v.push_back({"hellaswag", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"}, "hellaswag/hellaswag_val.jsonl",
+    v.push_back({"hellaswag", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"}, {}, "hellaswag/hellaswag_val.jsonl",
                  "HellaSwag validation (10042), lettered endings", load_hellaswag, prompt_hellaswag, score_hellaswag, ref_hellaswag});
-    v.push_back({"arc_challenge", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"},
+    v.push_back({"arc_challenge", "1", Kind::MultipleChoice, both, {"letter"}, {"letter"}, {},
                  "arc_challenge/ARC-Challenge-Test.jsonl", "ARC-Challenge test (1172), lettered options",
                  load_arc, prompt_arc, score_arc, ref_arc});
     {
-      TaskSpec ifeval{"ifeval", "1", Kind::Instruction, both, {"prompt_strict", "prompt_loose"}, {},
+      TaskSpec ifeval{"ifeval", "1", Kind::Instruction, both, {"prompt_strict", "prompt_loose"}, {}, {},
                       "ifeval/input_data.jsonl", "IFEval (541), 25 instruction types, strict and loose",
                       load_ifeval, prompt_ifeval, score_ifeval, nullptr};
       ifeval.check_doc = check_ifeval;
@@ -59,6 +60,12 @@ const TaskSpec& find_task(const std::string& name) {
     names.push_back(t.name);
   }
   throw Error("unknown task '" + name + "'", "--task", "one of: " + join(names, ", "));
+}
+
+const std::string& primary_filter(const TaskSpec& spec, const std::string& protocol) {
+  for (const auto& [p, f] : spec.primary_by_protocol)
+    if (p == protocol) return f;
+  return spec.filters.front();
 }
 
 const char* kind_name(Kind k) {

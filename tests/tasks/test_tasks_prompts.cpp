@@ -136,6 +136,9 @@ TEST_CASE("registry: every task has a version, two protocols and hooks", "[tasks
     CHECK(t.score != nullptr);
   }
   CHECK(resolve_data_dir(std::string("/x")) == "/x");
+  CHECK(primary_filter(find_task("gsm8k"), "llada-oc") == "strict");
+  CHECK(primary_filter(find_task("gsm8k"), "remedi-0shot") == "boxed");
+  CHECK(primary_filter(find_task("mbpp"), "remedi-0shot") == "code");
 }
 
 TEST_CASE("ifeval: raw prompt, prompt- and instruction-level verdicts", "[tasks][prompts][ifeval]") {

@@ -7,6 +7,9 @@
 #include "remedi/sandbox/sandbox.h"
 #include "remedi/tasks/registry.h"
 #include "remedi/tasks/selfcheck.h"
+#include "remedi/tasks/math_verify.h"
+
+#include <cstdlib>
 
 using namespace remedi::tasks;
 
@@ -71,5 +74,21 @@ TEST_CASE("selfcheck humaneval 164/164 and mbpp 500/500 in the sandbox", "[tasks
       CHECK(r.total == (std::string(task) == "humaneval" ? 164 : 500));
       CHECK(r.agree == r.total);
     }
+  }
+}
+
+TEST_CASE("math-verify through the real sandbox: a verdict, or 'unavailable' exactly when not installed",
+          "[tasks][sandbox][math-verify]") {
+  auto& sb = sandbox();
+  // Output with quotes, newlines and backslashes must not break out of the test code.
+  auto v = math_verify_batch({"so \"\"\" the answer\nis $\\boxed{\\frac{1}{2}}$", "$\\boxed{3}$"}, {"0.5", "\\frac12"}, sb);
+  REQUIRE(v.size() == 2);
+  bool installed = std::system("/usr/bin/python3 -c 'import math_verify' >/dev/null 2>&1") == 0;
+  if (!installed) {
+    CHECK(v[0].verdict == "unavailable");
+    CHECK(v[1].verdict == "unavailable");
+  } else {
+    CHECK(v[0].verdict == "correct");
+    CHECK(v[1].verdict == "incorrect");
   }
 }

@@ -36,6 +36,9 @@ struct TaskSpec {
   std::vector<std::string> protocols;   // first = default, e.g. {"llada-oc", "remedi-0shot"}
   std::vector<std::string> filters;     // filter names in Score order; first = primary metric
   std::vector<std::string> selfcheck_filters;  // filters the dataset's own reference must pass
+  // The headline filter per protocol where it is not filters[0] (GSM8K remedi-0shot asks for
+  // \boxed{}, so "boxed" is its headline number, not "strict"). See primary_filter().
+  std::vector<std::pair<std::string, std::string>> primary_by_protocol;
   std::string data_files;               // relative to the data dir, for messages and `tasks`
   std::string description;              // one line for `remedi-eval tasks`
   // hooks
@@ -88,6 +91,9 @@ std::vector<Score> score_batch(const TaskData& t, const std::vector<const Doc*>&
 SampleRecord make_record(const TaskData& t, const Doc& d, const std::string& protocol,
                          const Prompt& p, const std::string& output, const Score& s,
                          int sample_index = 0);
+
+// The filter whose accuracy is the task's headline number under `protocol`.
+const std::string& primary_filter(const TaskSpec& spec, const std::string& protocol);
 
 const char* kind_name(Kind k);  // "math", "code", "multiple_choice", "instruction"
 
