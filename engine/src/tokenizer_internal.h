@@ -34,7 +34,8 @@ std::string utf8_lossy(std::string_view s);
 bool utf8_valid(std::string_view s);
 // Rust char::is_whitespace (Unicode White_Space), used by lstrip/rstrip of added tokens.
 bool is_white_space(char32_t c);
-// Rust regex Unicode \w (Alphabetic, M, Nd, Pc, Join_Control): single_word boundaries.
+// Rust regex Unicode \w (Alphabetic, M, Nd, Pc, Join_Control): single_word boundaries
+// (tokenizer_regex.cpp).
 bool is_word_char(char32_t c);
 
 // ---- Unicode normalization (tokenizer_nfc.cpp; tables generated into tokenizer_nfc_tables.cpp) ----
@@ -60,7 +61,7 @@ const std::array<std::string, 256>& byte_to_unicode();
 // The inverse; -1 for code points that are not in the table.
 int unicode_to_byte(char32_t c);
 
-// ---- PCRE2 regex, compiled with UTF | UCP so \s, \p{L}, \w are Unicode-aware (pretokenizer.cpp) ----
+// ---- PCRE2 regex, compiled with UTF | UCP so \p{L}, \s, \w are Unicode-aware (tokenizer_regex.cpp) ----
 class Regex {
  public:
   Regex(const std::string& pattern, const std::string& where);  // throws remedi::Error
