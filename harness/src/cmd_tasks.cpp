@@ -30,9 +30,9 @@ int run_tasks(remedi::Args& a) {
     }
     return 0;
   }
-  std::printf("%-14s %-3s %-15s %-24s %-22s %s\n", "task", "ver", "kind", "protocols", "filters", "data");
+  std::printf("%-14s %-3s %-15s %-24s %-27s %s\n", "task", "ver", "kind", "protocols", "filters", "data");
   for (const auto& t : task_table())
-    std::printf("%-14s %-3s %-15s %-24s %-22s %s\n", t.name.c_str(), t.version.c_str(), kind_name(t.kind),
+    std::printf("%-14s %-3s %-15s %-24s %-27s %s\n", t.name.c_str(), t.version.c_str(), kind_name(t.kind),
                 remedi::join(t.protocols, ",").c_str(), remedi::join(t.filters, ",").c_str(), t.data_files.c_str());
   return 0;
 }
