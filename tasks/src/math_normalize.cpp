@@ -92,6 +92,9 @@ std::string normalize_math_answer(const std::string& in) {
                         "\\big", "\\Big", "\\bigl", "\\bigr"})
     s = replace_all(s, r, " ");
   s = replace_all(s, "\\\\left", " ");
+  s = replace_all(s, "{,}", "");  // LaTeX thousands separator "58{,}500" (Minerva removes it)
+  s = trim(s);
+  while (!s.empty() && s.back() == '.') s.pop_back();  // "58,500." — before the thousands rule
   s = replace_all(s, "\\dfrac", "\\frac");
   s = replace_all(s, "\\tfrac", "\\frac");
   s = replace_all(s, "\\cfrac", "\\frac");

@@ -6,6 +6,7 @@
 
 #include "../test_support.h"
 #include "remedi/common/fsutil.h"
+#include "remedi/tasks/math_equiv.h"
 #include "remedi/tasks/registry.h"
 #include "remedi/tasks/selfcheck.h"
 
@@ -102,4 +103,25 @@ TEST_CASE("exemplars come from the official splits", "[tasks][data]") {
         "return (res) ' \n[DONE] \n\n ");
   CHECK(q.messages[2].content.find("identify non-prime numbers") != std::string::npos);
   CHECK(q.messages[4].content.find("heap queue algorithm") != std::string::npos);
+}
+
+TEST_CASE("references of the wrong document are rejected (the scorers are not vacuous)", "[tasks][data]") {
+  const std::string data = remedi::test::require_datasets();
+  // Score doc i with doc i+1's reference: it may only count as correct where the two golds are the
+  // same answer written the same way (after normalisation).
+  for (const char* task : {"gsm8k", "math500", "arc_challenge"}) {
+    INFO(task);
+    TaskData t = load_task(task, data);
+    const std::string filter = t.spec->filters.front();
+    int64_t correct = 0, same_gold = 0;
+    for (size_t i = 0; i + 1 < t.docs.size(); ++i) {
+      const Doc& d = t.docs[i];
+      const Doc& other = t.docs[i + 1];
+      Score s = score(t, d, "llada-oc", t.spec->reference_output(t, other, "llada-oc"), nullptr);
+      correct += s.find(filter)->correct ? 1 : 0;
+      same_gold += normalize_math_answer(d.gold) == normalize_math_answer(other.gold) ? 1 : 0;
+    }
+    CHECK(correct == same_gold);
+    CHECK(correct < static_cast<int64_t>(t.docs.size()) / 2);
+  }
 }
