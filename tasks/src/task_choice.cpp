@@ -2,7 +2,9 @@
 //
 // ARC-C, ARC-Challenge-Test.jsonl (AI2 ARC-V1-Feb2018), 1172 questions with 3-5 options labelled
 // A-E or 1-4; options are shown as letters A.. in file order, and the gold is the letter at the
-// answerKey's position.
+// answerKey's position. OpenCompass' ARCDataset skips the questions that do not have exactly four
+// options; we keep all 1172 (3 and 5 options lettered the same way) so the count matches the paper's
+// test set — a deliberate deviation, recorded here.
 //   llada-oc: OpenCompass ARC_c_gen_1e0de5: "Question: {q}\nA. {A}\nB. {B}\nC. {C}\nD. {D}\nAnswer:"
 //   remedi-0shot: the same question and options, then "Answer with the option's letter." and
 //     RemeDi's " (Put the final answer in \boxed{})". (Our choice: the paper gives no MC prompt.)

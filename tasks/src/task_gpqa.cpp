@@ -8,8 +8,8 @@
 // letter is deterministic and balanced without a random shuffle.
 // Protocols
 //   llada-oc: OpenCompass gpqa_gen prompt, "What is the correct answer to this question: {q}\n
-//     Choices:\n(A) {A}\n(B) {B}\n(C) {C}\n(D) {D}\nFormat your response as follows: "The correct
-//     answer is (insert answer here)"", 5-shot as chat turns (LLaDA reports GPQA 5-shot). The
+//     Choices:\n(A){A}\n(B){B}\n(C){C}\n(D){D}\nFormat your response as follows: "The correct
+//     answer is (insert answer here)"" (sic: no space after "(A)"), 5-shot as chat turns (LLaDA reports GPQA 5-shot). The
 //     exemplars are the first five gpqa_main rows whose Record ID is not in gpqa_diamond, so no
 //     evaluated question appears as its own exemplar; answers read "The correct answer is (X)".
 //   remedi-0shot: the same question, zero-shot, plus " (Put the final answer in \boxed{})".
@@ -98,7 +98,7 @@ void load_with_shots(TaskData& t, const std::string& subset, const LoadOptions& 
 std::string question_text(const Doc& d) {
   auto opts = d.fields["_options"].get<std::vector<std::string>>();
   return "What is the correct answer to this question: " + d.fields["question"].get<std::string>() +
-         "\nChoices:\n" + lettered(opts, " ", true) +
+         "\nChoices:\n" + lettered(opts, "", true) +
          "\nFormat your response as follows: \"The correct answer is (insert answer here)\"";
 }
 

@@ -116,7 +116,7 @@ TEST_CASE("multiple-choice prompts", "[tasks][prompts]") {
   REQUIRE(p.messages.size() == 11);  // 5 exemplars + question
   CHECK(p.messages[10].content ==
         "What is the correct answer to this question: main question 1: what is 1+1?\nSecond line, with a comma.\n"
-        "Choices:\n(A) 2\n(B) 3\n(C) 4\n(D) \"1\"\nFormat your response as follows: \"The correct answer is (insert "
+        "Choices:\n(A)2\n(B)3\n(C)4\n(D)\"1\"\nFormat your response as follows: \"The correct answer is (insert "
         "answer here)\"");
   CHECK(p.messages[1].content == "The correct answer is (A)");  // rec0: row 0, pattern ABCD
   CHECK(p.messages[3].content == "The correct answer is (C)");  // rec2: row 2, pattern CDAB
