@@ -75,6 +75,10 @@ void classify(const JobObservation& obs, ExecResult& res) {
     set(res, Outcome::OutputLimit, "stdout+stderr exceeded the limit (" + std::to_string(obs.output_bytes) + "+ bytes)");
     return;
   }
+  if (obs.disk_quota) {
+    set(res, Outcome::Error, "the working directory exceeded its disk quota; job killed");
+    return;
+  }
   if (obs.wall_timeout) {
     set(res, Outcome::Timeout, "wall-clock limit reached; job killed");
     return;

@@ -14,6 +14,7 @@ struct JobObservation {
   bool wall_timeout = false;   // the watchdog killed the job
   bool output_limit = false;   // stdout+stderr exceeded Limits::output_bytes (job killed)
   int64_t output_bytes = 0;
+  bool disk_quota = false;     // basic level: the working directory outgrew Limits::disk_mb (killed)
   bool reaped = false;
   int relay_status = 0;        // wait status of the forked child (relay or interpreter)
   bool setup_failed = false;   // a jail step failed before exec
@@ -25,7 +26,7 @@ struct JobObservation {
 
 // Sets res.outcome and res.detail (uses res.stderr_excerpt and res.cpu_ms), and raises
 // res.peak_rss_kb to the interpreter's own VmHWM when the verdict reports it. Precedence:
-// setup failure (sandbox_error) > output limit > wall timeout > authentic verdict line >
+// setup failure (sandbox_error) > output limit > disk quota > wall timeout > authentic verdict line >
 // how the interpreter ended (CPU limit, memory, signal, early exit).
 void classify(const JobObservation& obs, ExecResult& res);
 

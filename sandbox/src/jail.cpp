@@ -44,6 +44,7 @@ const char* step_name(int step) {
     case kStepNoNewPrivs: return "no-new-privs";
     case kStepSeccomp: return "seccomp";
     case kStepExec: return "exec-interpreter";
+    case kStepLandlock: return "landlock";
   }
   return "unknown-step";
 }
@@ -152,6 +153,7 @@ void place_fds(const JailPlan& p) {
       ::setrlimit(RLIMIT_NPROC, &p.lim_nproc) != 0 || ::setrlimit(RLIMIT_CORE, &p.lim_core) != 0)
     fail(p, kStepRlimit);
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(p, kStepNoNewPrivs);
+  if (!p.namespaces && landlock_apply(p.landlock) != 0) fail(p, kStepLandlock);
   if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp, 0, 0) != 0) fail(p, kStepSeccomp);
   ::execve(p.exe, p.argv, p.envp);
   fail(p, kStepExec);

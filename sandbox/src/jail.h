@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "landlock.h"
+
 namespace remedi::sandbox {
 
 // Fixed descriptor numbers inside the jail (see driver.cpp for how they are used).
@@ -19,7 +21,7 @@ enum JailStep : int {
   kStepSetsid = 1, kStepDropPrivs, kStepDeathSig, kStepUnshare, kStepIdMap, kStepForkInit,
   kStepMountPrivate, kStepMountRoot, kStepMkdir, kStepBindUsr, kStepBindDev, kStepMountProc,
   kStepMountWork, kStepPivot, kStepChdir, kStepFds, kStepRlimit, kStepNoNewPrivs, kStepSeccomp,
-  kStepExec,
+  kStepExec, kStepLandlock,
 };
 const char* step_name(int step);
 
@@ -49,6 +51,7 @@ struct JailPlan {
   const char* const* bind_sources = nullptr; // host paths ("/lib")
   // basic level
   const char* workdir = nullptr;   // private, pre-created directory owned by uid
+  LandlockPlan landlock;           // abi 0 = not available (then the level report says so)
   // both
   int spec_fd = -1, out_fd = -1, err_fd = -1, verdict_fd = -1, status_fd = -1, null_fd = -1;
   struct rlimit lim_cpu {}, lim_as {}, lim_fsize {}, lim_nofile {}, lim_nproc {}, lim_core {};

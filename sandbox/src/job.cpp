@@ -11,9 +11,13 @@
 #include <cmath>
 #include <cstdio>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <mutex>
+#include <set>
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -76,18 +80,89 @@ int rm_entry(const char* path, const struct stat*, int, struct FTW*) { return ::
 
 void remove_tree(const std::string& dir) { ::nftw(dir.c_str(), rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
+// Basic level's disk quota: blocks allocated under the working directory, KiB. nftw has no
+// user-data argument, hence the thread-local accumulator (one job per worker thread).
+thread_local int64_t t_usage_kb = 0;
+int add_usage(const char*, const struct stat* st, int, struct FTW*) {
+  t_usage_kb += static_cast<int64_t>(st->st_blocks) / 2;  // st_blocks counts 512-byte units
+  return 0;
+}
+int64_t dir_usage_kb(const std::string& dir) {
+  t_usage_kb = 0;
+  ::nftw(dir.c_str(), add_usage, 16, FTW_PHYS);
+  return t_usage_kb;
+}
+
+// Children the worker threads are waiting for. The supervisor is a child subreaper
+// (PR_SET_CHILD_SUBREAPER), so a job's orphans — e.g. a daemon that left the process group with
+// setsid() — are re-parented to it; any child not in this set is such a leftover. Forks happen
+// under the lock so a concurrent sweep never mistakes a just-forked relay for a leftover.
+std::mutex g_children_mu;
+std::set<pid_t> g_children;
+
+template <class Fn>
+pid_t fork_registered(Fn&& in_child) {
+  std::lock_guard lk(g_children_mu);
+  pid_t pid = ::fork();
+  if (pid == 0) in_child();  // never returns
+  if (pid > 0) g_children.insert(pid);
+  return pid;
+}
+
+void unregister_child(pid_t pid) {
+  std::lock_guard lk(g_children_mu);
+  g_children.erase(pid);
+}
+
+// Kills and reaps children of the supervisor that no worker owns; repeats while the leftovers'
+// own children keep being re-parented to us (bounded).
+void sweep_orphans() {
+  const pid_t self = ::getpid();
+  for (int round = 0; round < 8; ++round) {
+    std::vector<pid_t> victims;
+    {
+      std::lock_guard lk(g_children_mu);
+      DIR* d = ::opendir("/proc");
+      if (!d) return;
+      while (dirent* e = ::readdir(d)) {
+        const pid_t pid = std::atoi(e->d_name);
+        if (pid <= 0 || g_children.count(pid)) continue;
+        char path[64], buf[512];
+        std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+        FILE* f = std::fopen(path, "r");
+        if (!f) continue;
+        size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+        std::fclose(f);
+        buf[n] = 0;
+        const char* rp = std::strrchr(buf, ')');
+        int ppid = 0;
+        char state;
+        if (rp && std::sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+          ::kill(pid, SIGKILL);
+          victims.push_back(pid);
+        }
+      }
+      ::closedir(d);
+    }
+    if (victims.empty()) return;
+    for (pid_t v : victims)
+      while (::waitpid(v, nullptr, 0) < 0 && errno == EINTR) {
+      }
+  }
+}
+
 // Basic level, root: every process of the slot's uid is the job's; a helper with that uid sends
 // SIGKILL to all of them (kill(2) with pid -1 skips the caller). Catches children that left the
 // process group with setsid().
 void kill_all_of_uid(uid_t uid) {
-  pid_t h = ::fork();
-  if (h == 0) {
+  pid_t h = fork_registered([uid] {
     if (::setresuid(uid, uid, uid) == 0) ::kill(-1, SIGKILL);
     ::_exit(0);
-  }
+  });
   if (h > 0)
     while (::waitpid(h, nullptr, 0) < 0 && errno == EINTR) {
     }
+  unregister_child(h);
 }
 
 std::atomic<uint64_t> g_job_counter{0};
@@ -177,6 +252,8 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
     if (::mkdir(workdir.c_str(), 0700) != 0) return infra("mkdir " + workdir);
     if (ctx.root && ::chown(workdir.c_str(), p.uid, p.gid) != 0) return infra("chown " + workdir);
     p.workdir = workdir.c_str();
+    p.landlock = ctx.landlock;
+    p.landlock.workdir = p.workdir;
   }
   p.spec_fd = spec_r.fd;
   p.out_fd = out_w.fd;
@@ -200,9 +277,8 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   p.argv = const_cast<char* const*>(argv);
   p.envp = const_cast<char* const*>(envp);
 
-  pid_t pid = ::fork();
+  pid_t pid = fork_registered([&p] { jail_child(p); });
   if (pid < 0) return infra("fork");
-  if (pid == 0) jail_child(p);  // never returns
 
   spec_r.reset();
   out_w.reset();
@@ -221,7 +297,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   const auto deadline = t0 + std::chrono::duration<double>(lim.timeout_s);
   pid_t interpreter = ns ? 0 : pid;  // namespaces: the relay reports the init's host pid
   size_t status_parsed = 0;
-  std::chrono::steady_clock::time_point last_sample{};
+  std::chrono::steady_clock::time_point last_sample{}, last_du{};
   std::chrono::steady_clock::time_point reaped_at{};
   bool killed = false;
   auto kill_tree = [&] {
@@ -311,6 +387,13 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
       res.peak_rss_kb = std::max(res.peak_rss_kb, read_vmhwm_kb(interpreter));
       last_sample = std::chrono::steady_clock::now();
     }
+    if (!ns && !killed && std::chrono::steady_clock::now() - last_du > std::chrono::milliseconds(100)) {
+      if (dir_usage_kb(workdir) > std::max<int64_t>(lim.disk_mb, 1) * 1024) {
+        obs.disk_quota = true;
+        kill_tree();
+      }
+      last_du = std::chrono::steady_clock::now();
+    }
     if (!obs.reaped) {
       struct rusage ru {};
       int st = 0;
@@ -330,6 +413,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
     }
     obs.reaped = true;
   }
+  unregister_child(pid);
   if (res.stderr_excerpt.size() > kExcerpt) res.stderr_excerpt.erase(0, res.stderr_excerpt.size() - kExcerpt);
   for (size_t off = 0; off + sizeof(StatusRecord) <= status_bytes.size(); off += sizeof(StatusRecord)) {
     StatusRecord rec;
@@ -349,6 +433,8 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
     if (ctx.root) kill_all_of_uid(p.uid);
     remove_tree(workdir);
   }
+  // Namespaces: only a killed relay leaves orphans (its jail init, dying of PR_SET_PDEATHSIG).
+  if (!ns || killed) sweep_orphans();
   res.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   obs.cpu_limit_s = lim.cpu_s;
   obs.nonce = nonce;

@@ -6,6 +6,7 @@
 
 #include "remedi/sandbox/executor.h"
 #include "remedi/sandbox/sandbox.h"
+#include "landlock.h"
 #include "seccomp_filter.h"
 
 namespace remedi::sandbox {
@@ -19,6 +20,7 @@ struct JobContext {
   pid_t supervisor_pid = 0;
   std::string python;
   std::string basic_dir;            // basic level: parent of the per-job working directories
+  LandlockPlan landlock;            // basic level: file-system/TCP/signal confinement (abi 0 = none)
   SeccompProgram seccomp;
   // Host top-level entries mirrored into the jail root (usr-merge links or directories).
   std::vector<std::string> link_paths, link_targets, bind_paths, bind_sources;

@@ -58,17 +58,24 @@ void describe(JobContext& ctx, Isolation& iso) {
     m.push_back("tmpfs-workdir(disk_mb)");
   } else {
     m.push_back("private-tempdir");
+    const LandlockPlan& ll = ctx.landlock;
+    if (ll.abi > 0)
+      m.push_back("landlock(abi " + std::to_string(ll.abi) + ": ro /usr, rw workdir" +
+                  (ll.handled_net ? ", tcp denied" : "") + (ll.scoped ? ", signals scoped" : "") + ")");
   }
   m.push_back("rlimits(cpu,as,fsize,nofile,nproc,core)");
   m.push_back("no-new-privs");
   m.push_back("seccomp(" + std::to_string(seccomp_denied_names().size()) + " denials)");
   m.push_back(ctx.level == Level::Namespaces ? "watchdog(killpg+pid-ns teardown)"
-                                             : (ctx.root ? "watchdog(killpg+kill-all-of-slot-uid)" : "watchdog(killpg)"));
+                                             : (ctx.root ? "watchdog(killpg+kill-all-of-slot-uid+subreaper sweep)"
+                                                        : "watchdog(killpg+subreaper sweep)"));
   if (ctx.level == Level::Basic) {
-    iso.missing.push_back("disk quota: per-file RLIMIT_FSIZE only (no tmpfs)");
-    iso.missing.push_back("file system view: host paths readable per Unix permissions");
-    if (!ctx.root)
-      iso.missing.push_back("same uid as the supervisor: a job can signal it and escape killpg via setsid");
+    const LandlockPlan& ll = ctx.landlock;
+    iso.missing.push_back("disk quota: RLIMIT_FSIZE per file + working-directory size polled every 100 ms (no tmpfs)");
+    if (ll.abi == 0) iso.missing.push_back("landlock unavailable: host paths readable/writable per Unix permissions");
+    if (!ctx.root && ll.scoped == 0) iso.missing.push_back("same uid as the supervisor: a job can signal it");
+    // Leftovers that left the process group are re-parented to the subreaper supervisor and killed
+    // after the job; until then (at most the job's lifetime) they run.
   }
 }
 
@@ -80,6 +87,7 @@ void supervisor_main(int sock, const SandboxOptions& opts) {
   ::syscall(SYS_close_range, 3u, static_cast<unsigned>(sock - 1), 0u);
   ::syscall(SYS_close_range, static_cast<unsigned>(sock + 1), ~0u, 0u);
   ::prctl(PR_SET_NAME, "remedi-sandbox", 0, 0, 0);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);  // a job's orphans come back to us (job.cpp sweeps them)
 
   JobContext ctx;
   Isolation iso;
@@ -113,6 +121,7 @@ void supervisor_main(int sock, const SandboxOptions& opts) {
       if (!::mkdtemp(tmpl)) throw Error("mkdtemp failed", "/tmp", "is /tmp writable?");
       ::chmod(tmpl, 0711);
       ctx.basic_dir = tmpl;
+      ctx.landlock = landlock_plan();
       ExecResult r = run_with_retries(ctx, probe, 0, 1);
       if (r.outcome != Outcome::Pass) fatal = "basic jail does not work either: " + r.detail;
     }
