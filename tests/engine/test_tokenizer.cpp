@@ -75,6 +75,11 @@ TEST_CASE("golden ids: Llama-2 layout (byte fallback, unk, Replace/Prepend norma
   check_golden("byte_fallback");
 }
 
+TEST_CASE("golden ids: every Split behavior, invert, String/Regex patterns, contiguous Digits", "[tokenizer]") {
+  check_golden("split_a");
+  check_golden("split_b");
+}
+
 // ---------------------------------------------------------------- the tiny tokenizer
 namespace {
 const Tokenizer& tiny() {
