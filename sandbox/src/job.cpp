@@ -14,10 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <dirent.h>
 #include <ftw.h>
-#include <mutex>
-#include <set>
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -26,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "classify.h"
 #include "driver.h"
 #include "jail.h"
@@ -93,94 +91,7 @@ int64_t dir_usage_kb(const std::string& dir) {
   return t_usage_kb;
 }
 
-// Children the worker threads are waiting for. The supervisor is a child subreaper
-// (PR_SET_CHILD_SUBREAPER), so a job's orphans — e.g. a daemon that left the process group with
-// setsid() — are re-parented to it; any child not in this set is such a leftover. Forks happen
-// under the lock so a concurrent sweep never mistakes a just-forked relay for a leftover.
-std::mutex g_children_mu;
-std::set<pid_t> g_children;
-
-template <class Fn>
-pid_t fork_registered(Fn&& in_child) {
-  std::lock_guard lk(g_children_mu);
-  pid_t pid = ::fork();
-  if (pid == 0) in_child();  // never returns
-  if (pid > 0) g_children.insert(pid);
-  return pid;
-}
-
-void unregister_child(pid_t pid) {
-  std::lock_guard lk(g_children_mu);
-  g_children.erase(pid);
-}
-
-// Kills and reaps children of the supervisor that no worker owns; repeats while the leftovers'
-// own children keep being re-parented to us (bounded).
-void sweep_orphans() {
-  const pid_t self = ::getpid();
-  for (int round = 0; round < 8; ++round) {
-    std::vector<pid_t> victims;
-    {
-      std::lock_guard lk(g_children_mu);
-      DIR* d = ::opendir("/proc");
-      if (!d) return;
-      while (dirent* e = ::readdir(d)) {
-        const pid_t pid = std::atoi(e->d_name);
-        if (pid <= 0 || g_children.count(pid)) continue;
-        char path[64], buf[512];
-        std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-        FILE* f = std::fopen(path, "r");
-        if (!f) continue;
-        size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-        std::fclose(f);
-        buf[n] = 0;
-        const char* rp = std::strrchr(buf, ')');
-        int ppid = 0;
-        char state;
-        if (rp && std::sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
-          ::kill(pid, SIGKILL);
-          victims.push_back(pid);
-        }
-      }
-      ::closedir(d);
-    }
-    if (victims.empty()) return;
-    for (pid_t v : victims)
-      while (::waitpid(v, nullptr, 0) < 0 && errno == EINTR) {
-      }
-  }
-}
-
-// Basic level, root: every process of the slot's uid is the job's; a helper with that uid sends
-// SIGKILL to all of them (kill(2) with pid -1 skips the caller). Catches children that left the
-// process group with setsid().
-void kill_all_of_uid(uid_t uid) {
-  pid_t h = fork_registered([uid] {
-    if (::setresuid(uid, uid, uid) == 0) ::kill(-1, SIGKILL);
-    ::_exit(0);
-  });
-  if (h > 0)
-    while (::waitpid(h, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  unregister_child(h);
-}
-
 std::atomic<uint64_t> g_job_counter{0};
-
-// VmHWM (peak resident set, KiB) of a live process; 0 when it is gone. getrusage's ru_maxrss is
-// no use here: it keeps the high-water mark of the pre-exec image, a copy of the supervisor.
-int64_t read_vmhwm_kb(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
-  FILE* f = std::fopen(path, "r");
-  if (!f) return 0;
-  char line[256];
-  long long kb = 0;
-  while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "VmHWM: %lld", &kb) == 1) break;
-  std::fclose(f);
-  return kb;
-}
 
 }  // namespace
 
@@ -440,6 +351,16 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   obs.nonce = nonce;
   classify(obs, res);
   return res;
+}
+
+ExecResult run_job(const JobContext& ctx, const ExecRequest& req, int slot, int retries) {
+  ExecResult r;
+  for (int attempt = 1; attempt <= retries + 1; ++attempt) {
+    r = run_job_once(ctx, req, slot);
+    r.attempts = attempt;
+    if (r.outcome != Outcome::SandboxError) break;
+  }
+  return r;
 }
 
 }  // namespace remedi::sandbox

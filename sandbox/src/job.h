@@ -30,7 +30,10 @@ struct JobContext {
 // Fills the mirrored entries (bin, lib, lib64, lib32, sbin) from the host root.
 void mirror_host_root(JobContext& ctx);
 
-// One attempt; sandbox_error on infrastructure faults (the caller retries).
+// One attempt; sandbox_error on infrastructure faults.
 ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot);
+
+// Up to 1 + retries attempts while the outcome is sandbox_error; ExecResult::attempts says how many.
+ExecResult run_job(const JobContext& ctx, const ExecRequest& req, int slot, int retries);
 
 }  // namespace remedi::sandbox

@@ -34,16 +34,6 @@ struct Pool {
   std::mutex write_mu;
 };
 
-ExecResult run_with_retries(const JobContext& ctx, const ExecRequest& req, int slot, int retries) {
-  ExecResult r;
-  for (int attempt = 1; attempt <= retries + 1; ++attempt) {
-    r = run_job_once(ctx, req, slot);
-    r.attempts = attempt;
-    if (r.outcome != Outcome::SandboxError) break;
-  }
-  return r;
-}
-
 void describe(JobContext& ctx, Isolation& iso) {
   iso.level = ctx.level;
   iso.mechanisms.clear();
@@ -84,6 +74,7 @@ void describe(JobContext& ctx, Isolation& iso) {
 void supervisor_main(int sock, const SandboxOptions& opts) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // the client dies: so do we, and then every job
   ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGCHLD, SIG_DFL);  // inherited SIG_IGN would auto-reap the jobs before wait4 sees them
   ::syscall(SYS_close_range, 3u, static_cast<unsigned>(sock - 1), 0u);
   ::syscall(SYS_close_range, static_cast<unsigned>(sock + 1), ~0u, 0u);
   ::prctl(PR_SET_NAME, "remedi-sandbox", 0, 0, 0);
@@ -108,7 +99,7 @@ void supervisor_main(int sock, const SandboxOptions& opts) {
     probe.limits.timeout_s = 10;
     if (!opts.force_basic) {
       ctx.level = Level::Namespaces;
-      ExecResult r = run_with_retries(ctx, probe, 0, 1);
+      ExecResult r = run_job(ctx, probe, 0, 1);
       if (r.outcome != Outcome::Pass) {
         iso.missing.push_back("namespaces: " + r.detail);
         ctx.level = Level::Basic;
@@ -122,7 +113,7 @@ void supervisor_main(int sock, const SandboxOptions& opts) {
       ::chmod(tmpl, 0711);
       ctx.basic_dir = tmpl;
       ctx.landlock = landlock_plan();
-      ExecResult r = run_with_retries(ctx, probe, 0, 1);
+      ExecResult r = run_job(ctx, probe, 0, 1);
       if (r.outcome != Outcome::Pass) fatal = "basic jail does not work either: " + r.detail;
     }
     describe(ctx, iso);
@@ -143,7 +134,7 @@ void supervisor_main(int sock, const SandboxOptions& opts) {
           job = std::move(pool.queue.front());
           pool.queue.pop_front();
         }
-        ExecResult r = run_with_retries(ctx, job.second, k, opts.retries);
+        ExecResult r = run_job(ctx, job.second, k, opts.retries);
         std::string frame = wire::encode_result(job.first, r);
         std::lock_guard lk(pool.write_mu);
         if (!wire::write_all(sock, frame)) ::_exit(0);
