@@ -30,6 +30,14 @@ bool is_title(char32_t c);   // titlecase letters (Lt), e.g. U+01C5
 bool is_space(char32_t c);   // str.isspace()
 char32_t to_lower(char32_t c);  // simple lowercase mapping (U+0130 keeps Python's 1:1 part 'i')
 
+// ---- NLTK's English Punkt model (ifeval_punkt_model.cpp, generated data) ----
+namespace punkt {
+bool is_abbrev(const std::string& type);                          // abbrev_types
+bool is_collocation(const std::string& a, const std::string& b);  // collocations
+bool is_sent_starter(const std::string& type);                    // sent_starters
+int ortho_context(const std::string& type);                       // ortho_context flags, 0 if unseen
+}  // namespace punkt
+
 // ---- checkers ----
 // A built checker: the reference's check_following(value) with its kwargs bound.
 using Check = std::function<bool(const std::string& value)>;

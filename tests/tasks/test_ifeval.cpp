@@ -110,12 +110,14 @@ TEST_CASE("ifeval: length_constraints:number_sentences", "[ifeval]") {
   CHECK_FALSE(strict("length_constraints:number_sentences", lt, "One. Two. Three."));
   CHECK_FALSE(strict("length_constraints:number_sentences", lt, "Really? Yes! Fine."));
   CHECK_FALSE(strict("length_constraints:number_sentences", lt, "ab cd. ef gh. ij kl."));  // lowercase after a period still breaks
+  CHECK(strict("length_constraints:number_sentences", lt, "a b. c d. e f."));  // "b." "d." are initials
   json ge = {{"num_sentences", 2}, {"relation", "at least"}};
   CHECK(strict("length_constraints:number_sentences", ge, "Hi. There."));
   CHECK_FALSE(strict("length_constraints:number_sentences", ge, "Hi there."));
 }
 
-TEST_CASE("ifeval: count_sentences follows Punkt's rules", "[ifeval]") {
+TEST_CASE("ifeval: count_sentences is NLTK Punkt with the English model", "[ifeval]") {
+  // Expected counts are NLTK 3.10's PunktSentenceTokenizer with the punkt_tab English model.
   CHECK(text::count_sentences("Mr. Smith went to Washington. He arrived at 3 p.m. today.") == 2);
   CHECK(text::count_sentences("He said \"Stop.\" Then he left.") == 2);
   CHECK(text::count_sentences("I scored 3.5 points") == 1);
@@ -126,6 +128,30 @@ TEST_CASE("ifeval: count_sentences follows Punkt's rules", "[ifeval]") {
   CHECK(text::count_sentences("end.Next") == 1);
   CHECK(text::count_sentences("") == 0);
   CHECK(text::count_sentences("A. \"B.\"") == 2);
+  // "i.e" and "e.g" are not abbreviations of the model: Punkt breaks after them.
+  CHECK(text::count_sentences("Use a title, i.e. <<title>>. Then write.") == 3);
+  CHECK(text::count_sentences("Fruits, e.g. apples. Pears too.") == 3);
+  CHECK(text::count_sentences("Write SECTION X. Finish it.") == 2);   // "finish" starts sentences
+  CHECK(text::count_sentences("Vitamin C. Apples help.") == 1);       // "c" is an abbreviation
+  CHECK(text::count_sentences("1. First item\n2. Second item") == 3);
+  CHECK(text::count_sentences("Very bad acting!!! I promise.") == 2);
+  CHECK(text::count_sentences("(See above.) Then more.") == 2);
+}
+
+// 250 synthesised texts (abbreviations, initials, numbers, ellipses, quotes, lists) with the
+// sentence counts of NLTK's Punkt (tests/fixtures/tasks/ifeval/README.md).
+TEST_CASE("ifeval: count_sentences agrees with NLTK Punkt on the golden texts", "[ifeval]") {
+  std::ifstream f(std::string(REMEDI_FIXTURES_DIR) + "/tasks/ifeval/punkt_sentences.jsonl");
+  REQUIRE(f.good());
+  std::string line;
+  std::size_t rows = 0;
+  while (std::getline(f, line)) {
+    json d = json::parse(line);
+    INFO(d["text"].dump());
+    CHECK(text::count_sentences(d["text"].get<std::string>()) == d["sentences"].get<std::size_t>());
+    ++rows;
+  }
+  CHECK(rows == 250);
 }
 
 TEST_CASE("ifeval: length_constraints:number_paragraphs", "[ifeval]") {
@@ -421,7 +447,7 @@ TEST_CASE("ifeval: text helpers match Python str methods", "[ifeval]") {
   CHECK(text::detect_language("The cat is on the mat and it is happy.") == "en");
 }
 
-// Verdicts of the reference checkers on 330 synthesised responses (see
+// Verdicts of the reference checkers on 343 synthesised responses (see
 // tests/fixtures/tasks/ifeval/README.md for how they were produced).
 TEST_CASE("ifeval: agrees with the reference's verdicts", "[ifeval]") {
   std::ifstream f(std::string(REMEDI_FIXTURES_DIR) + "/tasks/ifeval/reference_verdicts.jsonl");
@@ -439,6 +465,6 @@ TEST_CASE("ifeval: agrees with the reference's verdicts", "[ifeval]") {
     ids.insert(id);
     ++rows;
   }
-  CHECK(rows == 330);
-  CHECK(ids.size() == 21);
+  CHECK(rows == 343);
+  CHECK(ids.size() == 22);
 }

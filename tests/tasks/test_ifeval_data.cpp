@@ -51,3 +51,22 @@ TEST_CASE("ifeval: every instruction of input_data.jsonl is supported", "[ifeval
   CHECK(seen.size() == 25);
   CHECK(repeats == 41);
 }
+
+// The prompts' own sentence counts under NLTK's Punkt (fixture made with NLTK 3.10 and the
+// punkt_tab English model): 541 real texts for count_sentences.
+TEST_CASE("ifeval: count_sentences matches Punkt on the 541 prompts", "[ifeval][data]") {
+  std::string path = remedi::test::require_datasets() + "/ifeval/input_data.jsonl";
+  std::ifstream data(path), gold(std::string(REMEDI_FIXTURES_DIR) + "/tasks/ifeval/prompt_sentences.jsonl");
+  REQUIRE(data.good());
+  REQUIRE(gold.good());
+  std::string a, b;
+  std::size_t rows = 0;
+  while (std::getline(data, a) && std::getline(gold, b)) {
+    json d = json::parse(a), g = json::parse(b);
+    REQUIRE(d["key"] == g["key"]);
+    INFO("key " << d["key"]);
+    CHECK(ifeval::text::count_sentences(d["prompt"].get<std::string>()) == g["sentences"].get<std::size_t>());
+    ++rows;
+  }
+  CHECK(rows == 541);
+}
