@@ -149,8 +149,8 @@ void BpeModel::merge_word(const std::string& word, std::vector<int32_t>& out) co
     sym.push_back({id, n - 1, -1, true});
     if (n > 0) sym[n - 1].next = n;
   };
-  // Characters → initial symbols (BPE::merge_word). A pending unk is emitted before the next known
-  // symbol; with fuse_unk consecutive unknown characters share one unk.
+  // Characters → initial symbols (BPE::merge_word). A pending unk is emitted before the next vocab
+  // character; with fuse_unk consecutive unknown characters share one unk.
   bool pending_unk = false;
   std::string ch;
   for (size_t i = 0; i < word.size();) {
@@ -167,8 +167,8 @@ void BpeModel::merge_word(const std::string& word, std::vector<int32_t>& out) co
     if (byte_fallback_) {
       bool all = true;
       for (unsigned char c : ch) all = all && byte_ids_[c] >= 0;
-      if (all) {
-        if (pending_unk) add(*unk_id_), pending_unk = false;
+      if (all) {  // HF quirk kept on purpose: a pending unk is NOT emitted before byte tokens, so
+                  // it lands after them (at the next vocab character or the end of the word)
         for (unsigned char c : ch) add(byte_ids_[c]);
         continue;
       }
