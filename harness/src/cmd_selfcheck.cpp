@@ -54,7 +54,7 @@ int run_selfcheck(remedi::Args& a) {
     }
   }
   bool all_agree = true;
-  if (!js) std::printf("%-14s %-13s %7s %7s  %s\n", "task", "protocol", "total", "agree", "status");
+  bool header = false;  // printed with the first row, so a lone data error prints only the error
   for (const auto& n : names) {
     const TaskSpec& spec = find_task(n);
     std::string proto = protocol ? *protocol : spec.protocols.front();
@@ -76,6 +76,8 @@ int run_selfcheck(remedi::Args& a) {
                           {"status", r.status}, {"filters", r.per_filter}, {"disagreements", r.disagreements}};
       std::printf("%s\n", j.dump().c_str());
     } else {
+      if (!header) std::printf("%-14s %-13s %7s %7s  %s\n", "task", "protocol", "total", "agree", "status");
+      header = true;
       std::printf("%-14s %-13s %7lld %7lld  %s\n", r.task.c_str(), r.protocol.c_str(), static_cast<long long>(r.total),
                   static_cast<long long>(r.agree), r.status.c_str());
       for (const auto& [f, c] : r.per_filter)

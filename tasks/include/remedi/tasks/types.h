@@ -35,7 +35,8 @@ struct Doc {
   std::string id;        // the record's own id (e.g. "HumanEval/0", "Mercury_7175875", "1000");
                          // for files without one, the 0-based line index as a string
   int64_t index = 0;     // 0-based position in the data file (line index for jsonl)
-  nlohmann::json fields; // the raw record, as in the file (CSV rows become an object of columns)
+  nlohmann::json fields; // the raw record, as in the file (GPQA: question and shown options only);
+                         // loaders add derived keys prefixed with '_' ("_options", "_ctx")
   std::string gold;      // the reference answer in the scorer's terms: a number (GSM8K), a LaTeX
                          // answer (MATH), a letter (multiple choice); "" for code and IFEval
 };
