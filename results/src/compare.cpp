@@ -101,20 +101,20 @@ Comparison compare_runs(const RunData& a, const RunData& b, uint64_t seed) {
 
 std::string format_comparison(const Comparison& c, int max_flips) {
   std::string s = fmt::format("A = {}\nB = {}\n\n", c.label_a, c.label_b);
-  s += fmt::format("{:<12} {:<10} {:>6} {:>8} {:>8} {:>8}  {:<17} {:>8}  {}\n", "task", "filter", "pairs",
+  s += fmt::format("{:<14} {:<10} {:>6} {:>8} {:>8} {:>8}  {:<17} {:>8}  {}\n", "task", "filter", "pairs",
                    "A %", "B %", "delta", "test", "p", "flips (A>B / A<B)");
   for (const auto& t : c.tasks) {
-    s += fmt::format("{:<12} {:<10} {:>6} {:>8.2f} {:>8.2f} {:>+8.2f}  {:<17} {:>8.4g}  {} / {}\n", t.task,
+    s += fmt::format("{:<14} {:<10} {:>6} {:>8.2f} {:>8.2f} {:>+8.2f}  {:<17} {:>8.4g}  {} / {}\n", t.task,
                      t.filter, t.pairs, 100 * t.mean_a, 100 * t.mean_b, 100 * t.delta, t.test, t.p,
                      std::count_if(t.flips.begin(), t.flips.end(), [](const Flip& f) { return f.a > f.b; }),
                      std::count_if(t.flips.begin(), t.flips.end(), [](const Flip& f) { return f.a < f.b; }));
     if (t.test == "paired-bootstrap")
-      s += fmt::format("{:<12} 95% CI of delta: [{:+.2f}, {:+.2f}] points\n", "", 100 * t.ci_low, 100 * t.ci_high);
+      s += fmt::format("{:<14} 95% CI of delta: [{:+.2f}, {:+.2f}] points\n", "", 100 * t.ci_low, 100 * t.ci_high);
     if (t.only_a || t.only_b)
-      s += fmt::format("{:<12} unpaired samples: {} only in A, {} only in B\n", "", t.only_a, t.only_b);
+      s += fmt::format("{:<14} unpaired samples: {} only in A, {} only in B\n", "", t.only_a, t.only_b);
   }
-  for (const auto& t : c.tasks_only_a) s += fmt::format("{:<12} only in A (not compared)\n", t);
-  for (const auto& t : c.tasks_only_b) s += fmt::format("{:<12} only in B (not compared)\n", t);
+  for (const auto& t : c.tasks_only_a) s += fmt::format("{:<14} only in A (not compared)\n", t);
+  for (const auto& t : c.tasks_only_b) s += fmt::format("{:<14} only in B (not compared)\n", t);
   bool any = false;
   for (const auto& t : c.tasks) {
     if (t.flips.empty()) continue;

@@ -23,6 +23,7 @@
 #include "remedi/results/record_file.h"
 #include "remedi/results/run_db.h"
 #include "remedi/results/run_dir.h"
+#include "remedi/results/summary.h"
 
 namespace fs = std::filesystem;
 using namespace remedi;
@@ -59,13 +60,13 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
   const std::string d = dir.string(), db = d + "/runs.sqlite", model = d + "/tiny";
   REQUIRE(cli("make-tiny-model " + model, d + "/make.log") == 0);
 
-  // 2 tasks x 4 docs x 2 repeats = 16 samples; batch 1 so the kill lands between many appends.
+  // 2 tasks x 2 docs x 2 repeats = 8 samples; batch 1 so the kill lands between many appends.
   const std::string common = "--model " + model + " --tasks gsm8k,arc_challenge --data-dir " + kSrc +
-                             "/harness/data --limit 4 --samples 2 --batch 1 --steps 4 --block 8 --max-new-tokens 16 "
+                             "/harness/data --protocol remedi-0shot --limit 2 --samples 2 --batch 1 --steps 2 --block 8 --max-new-tokens 8 "
                              "--trace-samples 1 --db " + db;
   REQUIRE(cli("run " + common + " --out " + d + "/clean", d + "/clean.log") == 0);
   const std::string clean_samples = d + "/clean/samples.jsonl";
-  REQUIRE(count_lines(clean_samples) == 16);
+  REQUIRE(count_lines(clean_samples) == 8);
   REQUIRE(file_exists(d + "/clean/summary.json"));
 
   // --- kill -9 in the middle -------------------------------------------------------------------
@@ -82,7 +83,7 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
   while (std::chrono::steady_clock::now() < deadline) {
     at_kill = count_lines(killed_samples);
-    if (at_kill >= 3) break;
+    if (at_kill >= 2) break;
     int st = 0;
     if (::waitpid(pid, &st, WNOHANG) == pid) FAIL("the run ended before it could be killed");
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -93,8 +94,8 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
   REQUIRE(WIFSIGNALED(st));
   at_kill = count_lines(killed_samples);
   INFO("samples on disk at the kill: " << at_kill);
-  REQUIRE(at_kill >= 3);
-  REQUIRE(at_kill < 16);
+  REQUIRE(at_kill >= 2);
+  REQUIRE(at_kill < 8);
   REQUIRE_FALSE(file_exists(killed + "/summary.json"));
   // As if the kill had hit a write: half of a record line without its newline.
   {
@@ -102,16 +103,16 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
     append_durable(killed_samples, first_line.substr(0, first_line.size() / 2));
   }
   // Resuming under another configuration is refused and names the difference.
-  REQUIRE(cli("run " + common + " --steps 8 --out " + killed + " --resume", d + "/bad_resume.log") == 2);
+  REQUIRE(cli("run " + common + " --steps 4 --out " + killed + " --resume", d + "/bad_resume.log") == 2);
   CHECK(read_file(d + "/bad_resume.log").find("steps") != std::string::npos);
   // A fresh start into a directory with samples is refused too.
   REQUIRE(cli("run " + common + " --out " + killed, d + "/no_resume.log") == 2);
 
   REQUIRE(cli("run " + common + " --out " + killed + " --resume", d + "/resume.log") == 0);
-  CHECK(read_file(d + "/resume.log").find(std::to_string(16 - at_kill) + " samples to generate") != std::string::npos);
+  CHECK(read_file(d + "/resume.log").find(std::to_string(8 - at_kill) + " samples to generate") != std::string::npos);
   auto c_clean = results::read_records(clean_samples);
   auto c_killed = results::read_records(killed_samples);
-  CHECK(count_lines(killed_samples) == 16);  // no duplicate line, the torn fragment is gone
+  CHECK(count_lines(killed_samples) == 8);  // no duplicate line, the torn fragment is gone
   CHECK(c_killed.duplicates == 0);
   CHECK_FALSE(c_killed.torn_tail);
   CHECK(keys_of(c_killed) == keys_of(c_clean));
@@ -148,6 +149,16 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
     write_file_atomic(d + "/altered/samples.jsonl", out);
   }
   REQUIRE(flipped > 0);
+  {  // index the altered copy as its own run (label "altered") for the flipped-samples query
+    auto sj = nlohmann::json::parse(read_file(d + "/altered/summary.json"));
+    sj["label"] = "altered";
+    sj["run_id"] = sj["run_id"].get<std::string>() + "-altered";
+    for (const char* k : {"tasks", "totals", "task_order", "schema_version"}) sj.erase(k);
+    auto recs = results::read_records(d + "/altered/samples.jsonl").records;
+    results::write_summary(results::RunPaths(d + "/altered"),
+                           results::make_summary(sj, recs, {"gsm8k", "arc_challenge"}));
+    results::RunDb(db).index_run(results::load_run(d + "/altered"));
+  }
   REQUIRE(cli("compare " + d + "/altered " + d + "/clean --fail-if-worse 1", d + "/cmp_alt.log") == 1);
   std::string alt = read_file(d + "/cmp_alt.log");
   CHECK(alt.find("flipped samples") != std::string::npos);
@@ -167,9 +178,9 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
 
   // --- run database: every finished run indexed; the documented queries run ----------------------
   results::RunDb rdb(db);
-  CHECK(rdb.count("runs") == 2);  // clean (re-indexed by score, not duplicated) and killed
-  // Per run: 8 gsm8k samples x 3 filters (strict, flexible, boxed) + 8 arc samples x 1 (letter).
-  CHECK(rdb.count("samples") == 2 * (8 * 3 + 8 * 1));
+  CHECK(rdb.count("runs") == 3);  // clean (re-indexed by score, not duplicated), killed, altered
+  // Per run: 4 gsm8k samples x 3 filters (strict, flexible, boxed) + 4 arc samples x 1 (letter).
+  CHECK(rdb.count("samples") == 3 * (4 * 3 + 4 * 1));
   std::string docs = read_file(kSrc + "/docs/run-database.md");
   std::regex block("```sql\\n([\\s\\S]*?)```");
   int queries = 0;
@@ -179,8 +190,12 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
     std::vector<std::vector<std::string>> rows;
     REQUIRE_NOTHROW(rows = rdb.query(sql));
     CHECK_FALSE(rows.empty());
+    if (sql.find("'altered'") != std::string::npos) CHECK(rows.size() == static_cast<size_t>(flipped));
     ++queries;
   }
   CHECK(queries >= 2);
-  fs::remove_all(dir);
+  if (std::getenv("REMEDI_E2E_KEEP"))
+    std::printf("kept %s\n", d.c_str());
+  else
+    fs::remove_all(dir);
 }
