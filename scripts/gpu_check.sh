@@ -15,6 +15,7 @@ sed -i 's|=/usr|=/tmp/deps/usr|g' /tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig/*
 export PKG_CONFIG_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 SRC=${SRC:-.}
+[ -f .deps/GIT_SHA ] && export REMEDI_GIT_SHA=$(cat .deps/GIT_SHA)  # written by the caller: .git does not travel
 t0=$(date +%s)
 cmake -S "$SRC" -B /tmp/build-gpu -G Ninja -DREMEDI_CUDA=ON -DCMAKE_PREFIX_PATH=/tmp/deps/usr \
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 || exit 1
@@ -23,7 +24,15 @@ echo "== build: $(( $(date +%s) - t0 )) s"
 B=/tmp/build-gpu/harness/remedi-eval
 /tmp/build-gpu/tests/engine/test_model_gpu
 /tmp/build-gpu/tests/engine/test_model
-$B generate --model preset:remedi-9b --device cuda --prompt-ids 126080,1,2,3,4,5,6,7 --max-new-tokens 64 --steps 32 --json
+# Parity at real shapes: fast (captured graphs) and eager give the same greedy tokens.
+P=126080,1,2,3,4,5,6,7
+$B generate --model preset:remedi-9b --device cuda --prompt-ids $P --max-new-tokens 96 --steps 32 --json > "$OUT/gen_fast.json"
+$B generate --model preset:remedi-9b --device cuda --prompt-ids $P --max-new-tokens 96 --steps 32 --json --eager > "$OUT/gen_eager.json"
+python3 - "$OUT" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1] + "/gen_fast.json")); b = json.load(open(sys.argv[1] + "/gen_eager.json"))
+print("remedi-9b parity fast vs eager:", "identical" if a["tokens"] == b["tokens"] else "DIFFER", len(a["tokens"]), "tokens, nfe", a["nfe"])
+PY
 if [ "${1:-}" != quick ]; then
   $B bench --model preset:remedi-9b --device cuda --batch 1,8,64 --prefix 1024 --gen 256 --steps 32 \
     --json "$OUT/bench.json"

@@ -103,6 +103,12 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
       id = static_cast<int32_t>((s >> 33) % 100000);  // ordinary tokens, below the special ids
     }
   }
+  struct GraphsRestore {  // the bench may switch the path; leave the model as it was
+    TorchModel* m;
+    bool was;
+    ~GraphsRestore() { m->set_step_graphs(was); }
+  } restore{tm, tm->step_graphs()};
+  tm->set_step_graphs(cfg.step_graphs);
   TimingModel timed(*tm, dev);
   // Warm-up (excluded): kernels, allocator and cache allocation at the final shape.
   SamplerParams warm = sp;
@@ -136,6 +142,7 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   int64_t toks = 0;
   for (auto& r : res) toks += static_cast<int64_t>(r.raw_tokens.size());
   b.tok_s = double(toks) / b.total_s;
+  if (!res.empty()) b.first_row_tokens = res[0].raw_tokens;
   b.forwards_s = double(b.forwards + 1) / b.total_s;
   b.peak_mem_bytes = cuda_peak_memory_bytes(tm->device().is_cuda() ? std::max<int>(0, tm->device().index()) : 0);
 

@@ -72,6 +72,7 @@ class EngineImpl : public Engine {
     info_.cuda_driver = dev.is_cuda() ? cuda_driver_version() : "";
     max_batch_ = std::max(1, o.max_batch);
     model_ = std::make_unique<TorchModel>(cfg, std::move(w), dev, dt, keep);
+    model_->set_step_graphs(o.step_graphs);
   }
 
   const ModelInfo& info() const override { return info_; }

@@ -37,6 +37,8 @@ at::Tensor TorchModel::to_device_tokens(const std::vector<int32_t>& tokens) cons
 void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
   c10::InferenceMode inference;
   if (prompts.empty()) throw Error("prefill needs at least one prompt", "engine");
+  graph_.reset();
+  warm_key_ = GraphKey{};
   rows_ = static_cast<int64_t>(prompts.size());
   pmax_ = 0;
   std::vector<int64_t> lens;
@@ -112,12 +114,21 @@ std::pair<at::Tensor, at::Tensor> TorchModel::step_logits(const std::vector<int3
   return heads(run_streams(w_, cfg_, x, cache_, ctx));  // writes scratch K/V past cache_len_: not committed
 }
 
-void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) {
-  c10::InferenceMode inference;
-  auto x = to_device_tokens(tokens);  // (B, T)
+std::vector<at::Tensor> TorchModel::select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand_in,
+                                           const at::Tensor& conf, bool need_prob) const {
+  auto cand = at::where(x.eq(cfg_.mask_id), cand_in, x);  // unmasked positions keep their token
+  // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
+  auto logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+  at::Tensor prob;
+  if (need_prob) prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));  // softmax prob, f32
+  return {cand, logit, conf.defined() ? conf.to(at::kFloat) : conf, prob};
+}
+
+std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSampling& sampling) {
   const int64_t B = x.size(0), T = x.size(1);
-  auto [logits, conf] = step_logits(tokens);  // (B, T, V), (B, T)
-  auto cand = logits.argmax(-1);              // first maximum on ties (MODEL.md §5)
+  auto ctx = block_context(T);
+  auto [logits, conf] = heads(run_streams(w_, cfg_, x, cache_, ctx));  // (B, T, V), (B, T)
+  auto cand = logits.argmax(-1);  // first maximum on ties (MODEL.md §5)
   for (int64_t r = 0; r < B; ++r) {
     float temp = r < int64_t(sampling.temperature.size()) ? sampling.temperature[r] : 0.f;
     if (temp <= 0.f) continue;
@@ -128,37 +139,69 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
     auto g = -at::log(-at::log(u));
     cand.select(0, r).copy_((logits[r].to(at::kFloat) / temp + g).argmax(-1));
   }
-  auto masked = x.eq(cfg_.mask_id);
-  cand = at::where(masked, cand, x);                                   // unmasked keep their token
-  // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
-  auto logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
-  auto c32 = cand.to(at::kInt).cpu().contiguous();
-  auto l32 = logit.cpu().contiguous();
-  const int64_t n = B * T;
-  out.candidate.assign(c32.data_ptr<int32_t>(), c32.data_ptr<int32_t>() + n);
-  out.logit.assign(l32.data_ptr<float>(), l32.data_ptr<float>() + n);
-  if (sampling.need_prob) {
-    // softmax probability of the candidate = exp(logit - logsumexp), logsumexp in float32
-    auto prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));
-    auto p32 = prob.cpu().contiguous();
-    out.prob.assign(p32.data_ptr<float>(), p32.data_ptr<float>() + n);
-  } else {
-    out.prob.clear();
+  return select(x, logits, cand, conf, sampling.need_prob);
+}
+
+std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_prob) {
+  GraphKey key{cache_len_, rows_, x.size(1), need_prob};
+  if (graph_ && graph_key_ == key) {
+    graph_x_.copy_(x);
+    graph_->replay();
+    return graph_->outputs();
   }
-  if (conf.defined()) {
-    auto cf = conf.to(at::kFloat).cpu().contiguous();
-    out.confidence.assign(cf.data_ptr<float>(), cf.data_ptr<float>() + n);
-  } else {
+  if (!(warm_key_ == key)) {  // first step of the block: eager (also warms up kernels and workspaces)
+    warm_key_ = key;
+    StepSampling greedy;
+    greedy.need_prob = need_prob;
+    return eager_step(x, greedy);
+  }
+  graph_.reset();  // frees the previous block's graph pool first
+  graph_x_ = x.clone();
+  graph_ctx_ = block_context(x.size(1));
+  graph_ = StepGraph::capture(dev_, [this, need_prob] {
+    auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_));
+    return select(graph_x_, logits, logits.argmax(-1), conf, need_prob);
+  });
+  graph_key_ = key;
+  ++captures_;
+  return graph_->outputs();
+}
+
+void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) {
+  c10::InferenceMode inference;
+  auto x = to_device_tokens(tokens);  // (B, T)
+  bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(), [](float t) { return t <= 0.f; });
+  auto res = graphs_on_ && greedy ? graph_step(x, sampling.need_prob) : eager_step(x, sampling);
+  const int64_t n = x.numel();
+  auto copy = [n](const at::Tensor& t, auto* tag) {
+    using E = std::remove_pointer_t<decltype(tag)>;
+    auto h = t.cpu().contiguous();
+    return std::vector<E>(h.template data_ptr<E>(), h.template data_ptr<E>() + n);
+  };
+  out.candidate = copy(res[0].to(at::kInt), static_cast<int32_t*>(nullptr));
+  out.logit = copy(res[1], static_cast<float*>(nullptr));
+  if (res[2].defined())
+    out.confidence = copy(res[2], static_cast<float*>(nullptr));
+  else
     out.confidence.clear();
-  }
+  if (res[3].defined())
+    out.prob = copy(res[3], static_cast<float*>(nullptr));
+  else
+    out.prob.clear();
 }
 
 void TorchModel::commit(const std::vector<int32_t>& tokens) {
   c10::InferenceMode inference;
   auto x = to_device_tokens(tokens);
-  auto ctx = block_context(x.size(1));
-  run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
+  if (graph_ && graph_key_.cache_len == cache_len_ && graph_key_.rows == rows_ && graph_key_.T == x.size(1)) {
+    graph_x_.copy_(x);  // the block's graph writes the same slots; its head outputs are ignored
+    graph_->replay();
+  } else {
+    auto ctx = block_context(x.size(1));
+    run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
+  }
   cache_len_ += x.size(1);
+  graph_.reset();  // the next block has other slots and positions
 }
 
 std::pair<at::Tensor, at::Tensor> TorchModel::full_forward(const at::Tensor& tokens, const at::Tensor& positions,

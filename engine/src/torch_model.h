@@ -7,6 +7,7 @@
 
 #include "kv_cache.h"
 #include "remedi/engine/denoise_model.h"
+#include "step_graph.h"
 #include "transformer.h"
 
 namespace remedi::engine {
@@ -27,6 +28,11 @@ class TorchModel : public DenoiseModel {
   // Cache slots per row reserved for generated tokens at the next prefill (the sampler's
   // max_new_tokens rounded up to whole blocks); the cache is sized once to Pmax + this.
   void reserve_new_tokens(int n) { reserve_new_ = n; }
+  // Greedy steps from the second of each block on replay a captured graph (StepGraph); off = the
+  // plain eager path. Both compute the same kernels in the same order: results are identical.
+  void set_step_graphs(bool on) { graphs_on_ = on; graph_.reset(); }
+  bool step_graphs() const { return graphs_on_; }
+  int64_t graph_captures() const { return captures_; }
 
   // For tests and benchmarks: the block's logits (B, block, V) and confidence (B, block) of one step,
   // without candidate selection.
@@ -47,6 +53,12 @@ class TorchModel : public DenoiseModel {
   at::Tensor to_device_tokens(const std::vector<int32_t>& tokens) const;  // (B, T) int64
   AttnContext block_context(int64_t T) const;   // for the current block (T tokens) of every row
   std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s);  // logits, confidence
+  // Candidate selection on the device: {cand (B,T) int64, logit (B,T) f32, conf (B,T) f32 or
+  // undefined, prob (B,T) f32 (only when need_prob)}. `cand` holds argmax candidates.
+  std::vector<at::Tensor> select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand,
+                                 const at::Tensor& conf, bool need_prob) const;
+  std::vector<at::Tensor> eager_step(const at::Tensor& x, const StepSampling& sampling);
+  std::vector<at::Tensor> graph_step(const at::Tensor& x, bool need_prob);
 
   ModelConfig cfg_;
   ModelWeights w_;
@@ -60,6 +72,18 @@ class TorchModel : public DenoiseModel {
   int64_t rows_ = 0, pmax_ = 0, cache_len_ = 0;
   at::Tensor prompt_len_;          // (B) int64 on device
   bool ragged_ = false;            // prompts of different lengths -> key padding mask needed
+  // Step graph state: captured at the second greedy step of a block, replayed until the commit.
+  struct GraphKey {
+    int64_t cache_len = -1, rows = 0, T = 0;
+    bool need_prob = false;
+    bool operator==(const GraphKey&) const = default;
+  };
+  bool graphs_on_ = true;
+  std::unique_ptr<StepGraph> graph_;
+  GraphKey graph_key_, warm_key_;  // key of the captured graph; key of the last eager step
+  at::Tensor graph_x_;             // (B, T) int64 static input of the graph
+  AttnContext graph_ctx_;          // kept alive: the graph reads its tables and mask
+  int64_t captures_ = 0;
 };
 
 }  // namespace remedi::engine

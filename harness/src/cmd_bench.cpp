@@ -21,6 +21,8 @@ const char* kHelp = R"(usage: remedi-eval bench --model DIR|preset:NAME [flags]
   --device cpu|cuda         default cuda if available, else cpu
   --dtype auto|f32|bf16     default auto
   --warmup-blocks N         blocks generated before timing (default 1)
+  --no-eager                skip the side-by-side eager run (by default each batch also runs the plain
+                            eager forward and the speedup and token parity are printed)
   --json OUT                also write the results as JSON to OUT
 On the CPU the numbers are for checking the pipeline only, not speed claims.
 )";
@@ -44,6 +46,7 @@ static int run_bench(remedi::Args& a) {
   base.warmup_blocks = static_cast<int>(a.get_int("--warmup-blocks", 1));
   base.params = cli::parse_sampler_flags(a);
   auto json_out = a.opt("--json");
+  bool with_eager = !a.flag("--no-eager");
   a.finish();
   int maxb = 1;
   for (int b : batches) maxb = std::max(maxb, b);
@@ -66,6 +69,20 @@ static int run_bench(remedi::Args& a) {
     std::printf("%6d %8.2f %8.2f %8.2f %8.2f %7.2f %9.1f %10.1f %9.2f\n", b, r.step_ms_p50, r.step_ms_p95, r.floor_ms,
                 r.ratio, r.commit_ms_p50, r.tok_s, r.forwards_s, double(r.peak_mem_bytes) / (1 << 30));
     std::fflush(stdout);
+    nlohmann::json eager_j = nullptr;
+    if (with_eager) {
+      engine::BenchConfig ce = c;
+      ce.step_graphs = false;
+      auto e = engine::bench_generation(*eng, ce, bw);
+      bool same = e.first_row_tokens == r.first_row_tokens;
+      std::printf("%6s %8.2f %8.2f   eager: fast path is %.2fx faster per forward, %.2fx in tok/s; tokens %s\n", "",
+                  e.step_ms_p50, e.step_ms_p95, e.step_ms_p50 / r.step_ms_p50, r.tok_s / e.tok_s,
+                  same ? "identical" : "DIFFER");
+      std::fflush(stdout);
+      eager_j = {{"step_ms_p50", e.step_ms_p50}, {"step_ms_p95", e.step_ms_p95}, {"tok_s", e.tok_s},
+                 {"speedup_ms_per_forward", e.step_ms_p50 / r.step_ms_p50}, {"speedup_tok_s", r.tok_s / e.tok_s},
+                 {"tokens_identical", same}};
+    }
     runs.push_back({{"batch", b},
                     {"prefix", c.prefix},
                     {"gen", c.gen},
@@ -81,7 +98,8 @@ static int run_bench(remedi::Args& a) {
                     {"weight_bytes", r.weight_bytes},
                     {"kv_bytes", r.kv_bytes},
                     {"floor_ms", r.floor_ms},
-                    {"ratio", r.ratio}});
+                    {"ratio", r.ratio},
+                    {"eager", eager_j}});
   }
   if (json_out) {
     nlohmann::json j = {{"schema_version", 1},

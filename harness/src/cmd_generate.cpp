@@ -20,6 +20,7 @@ const char* kHelp = R"(usage: remedi-eval generate --model DIR|preset:NAME (--pr
   --device cpu|cuda         default cpu
   --dtype auto|f32|bf16     default auto (cpu f32, cuda bf16)
   --taps 0,10,20,30         override the UPS tap layers
+  --eager                   plain eager forward (no captured step graphs); same tokens, slower
   --json                    one JSON object: text, tokens, nfe, blocks, remasks, revisions, ...
 )";
 
@@ -37,6 +38,7 @@ static int run_generate(remedi::Args& a) {
   eo.dtype = a.get("--dtype", "auto");
   for (auto& t : a.get_list("--taps")) eo.ups_taps.push_back(std::stoi(t));
   eo.max_batch = 1;
+  eo.step_graphs = !a.flag("--eager");
   auto prompt = a.opt("--prompt");
   auto ids_flag = a.opt("--prompt-ids");
   bool json = a.flag("--json");

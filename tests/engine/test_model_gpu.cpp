@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "device_info.h"
+#include "remedi/engine/engine.h"
 #include "torch_model.h"
 
 using namespace remedi::engine;
@@ -86,4 +87,27 @@ TEST_CASE("tiny RemeDi: CUDA bf16 logits within 2e-2 of CPU float32", "[gpu]") {
   std::printf("tiny RemeDi CPU f32 vs CUDA bf16: logits rel err %.3e, confidence rel err %.3e\n", el, ec);
   CHECK(el <= 2e-2);
   CHECK(ec <= 2e-2);
+}
+
+TEST_CASE("tiny RemeDi on CUDA: captured step graphs give the eager path's tokens", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  EngineOptions eo;
+  eo.model = "preset:tiny-remedi";
+  eo.device = "cuda";
+  eo.weight_seed = 9;
+  eo.max_batch = 4;
+  auto fast = Engine::open(eo);
+  eo.step_graphs = false;
+  auto eager = Engine::open(eo);
+  SamplerParams sp;
+  sp.steps = 16;
+  sp.max_new_tokens = 96;
+  sp.stop_at_eos = false;
+  std::vector<GenerateRequest> reqs;
+  for (int i = 0; i < 4; ++i) reqs.push_back({std::vector<int32_t>(5 + 7 * i, 100 + i), uint64_t(i)});
+  auto a = fast->generate(reqs, sp), b = eager->generate(reqs, sp);
+  for (int i = 0; i < 4; ++i) CHECK(a[i].raw_tokens == b[i].raw_tokens);
+  auto* tm = dynamic_cast<TorchModel*>(&fast->model());
+  REQUIRE(tm != nullptr);
+  CHECK(tm->graph_captures() == 3);
 }

@@ -17,6 +17,7 @@ struct BenchConfig {
   SamplerParams params;    // policy, steps, block size (stop_at_eos is forced off)
   int warmup_blocks = 1;   // blocks generated before timing starts
   uint64_t seed = 0;       // prompt ids and request seeds
+  bool step_graphs = true; // fast path (captured step graphs); false = the plain eager forward
 };
 
 struct BenchResult {
@@ -34,6 +35,7 @@ struct BenchResult {
   double kv_bytes = 0;           // mean bytes of KV cache read per step forward
   double floor_ms = 0;           // (weight_bytes + kv_bytes) / copy bandwidth
   double ratio = 0;              // step_ms_p50 / floor_ms
+  std::vector<int32_t> first_row_tokens;  // generated ids of row 0 (fast/eager parity check)
 };
 
 // Device-to-device copy bandwidth in bytes/s, counting bytes read plus bytes written (the floor's

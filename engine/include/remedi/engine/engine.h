@@ -24,6 +24,7 @@ struct EngineOptions {
   std::vector<int> ups_taps;     // override the UPS tap layers; empty = checkpoint/default (0,10,20,30)
   uint64_t weight_seed = 0;      // presets only: seed of the random weights
   int max_seq_len = 0;           // KV cache length per row; 0 = the model's max_sequence_length
+  bool step_graphs = true;       // replay greedy steps as captured graphs (CUDA graphs on GPU); false = eager
 };
 
 struct ModelInfo {
