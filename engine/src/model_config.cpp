@@ -64,8 +64,10 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& w
   c.mlp_hidden = req_int(j, "mlp_hidden_size", where);
   c.vocab_size = req_int(j, "vocab_size", where);
   // The official class defaults embedding_size to 50304 and weight_tying to true (GPT-2 values),
-  // so a missing key would silently mean the wrong model: both are required.
-  c.embedding_size = req_int(j, "embedding_size", where);
+  // so a missing key would silently mean the wrong model: both are required. An explicit null
+  // embedding_size means "= vocab_size" (configuration_remedi.py, ModelConfig.embedding_size).
+  if (!j.contains("embedding_size")) need(j, "embedding_size", where);
+  c.embedding_size = opt_int(j, "embedding_size", c.vocab_size, where);
   c.max_seq_len = req_int(j, "max_sequence_length", where);
   c.rope_theta = num_value(need(j, "rope_theta", where), "rope_theta", where);
   c.rms_eps = num_value(need(j, "rms_norm_eps", where), "rms_norm_eps", where);
