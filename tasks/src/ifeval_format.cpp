@@ -31,6 +31,36 @@ std::string strip_char(const std::string& s, char c) {
   return s.substr(a, s.find_last_not_of(c) - a + 1);
 }
 
+// Python's json.loads also accepts the bare constants NaN, Infinity and -Infinity as values;
+// nlohmann::json does not. Outside string literals, replace each by " 0 " (spaces keep "[1NaN]"
+// invalid, as Python finds it) so the two agree on validity; '"NaN"' in a string is left alone.
+std::string python_constants_as_zero(const std::string& v) {
+  std::string out;
+  out.reserve(v.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < v.size()) out += v[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool replaced = false;
+    for (std::string_view k : {"-Infinity", "Infinity", "NaN"}) {
+      if (v.compare(i, k.size(), k) == 0) {
+        out += " 0 ";
+        i += k.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 Check make_number_placeholders(Kwargs& kw) {
@@ -103,7 +133,7 @@ Check make_json_format(Kwargs&) {
       if (starts_with(v, p)) v = v.substr(std::string(p).size());
     if (ends_with(v, "```")) v.resize(v.size() - 3);
     v = text::py_strip(v);
-    return nlohmann::json::accept(v);
+    return nlohmann::json::accept(v) || nlohmann::json::accept(python_constants_as_zero(v));
   };
 }
 

@@ -232,6 +232,10 @@ TEST_CASE("ifeval: detectable_format:json_format", "[ifeval]") {
   CHECK_FALSE(strict(id, json::object(), "{a: 1}"));
   CHECK_FALSE(strict(id, json::object(), "Here is JSON: {\"a\": 1}"));
   CHECK_FALSE(strict(id, json::object(), "```json\n{\"a\": 1}\n``` trailing"));
+  // Python's json.loads takes the bare constants NaN / Infinity / -Infinity, not "1NaN".
+  CHECK(strict(id, json::object(), "{\"x\": NaN, \"y\": [-Infinity, Infinity], \"s\": \"NaN\"}"));
+  CHECK_FALSE(strict(id, json::object(), "[1NaN]"));
+  CHECK_FALSE(strict(id, json::object(), "{\"x\": nan}"));
 }
 
 TEST_CASE("ifeval: detectable_format:title", "[ifeval]") {

@@ -15,8 +15,9 @@
 //   * Python's Unicode str predicates (\w, isupper, islower, lower, strip) come from tables
 //     generated from Python 3.11's unicodedata (ifeval_unicode.cpp), so they are exact, not guesses.
 //   * Regexes run on RE2; \b and \s there are ASCII-only where Python's are Unicode-aware.
-//   * detectable_format:json_format: nlohmann::json instead of Python's json.loads, which also
-//     accepts NaN/Infinity.
+//   * detectable_format:json_format: nlohmann::json instead of Python's json.loads, with the bare
+//     NaN/Infinity/-Infinity that Python accepts; lone UTF-16 surrogate escapes ("\ud800"),
+//     which Python accepts, are still rejected.
 // Reference versions differ in two places; we follow google-research's current code:
 //   * keywords:letter_frequency counts any single character ('#', '!'); lm-evaluation-harness's
 //     copy replaces a letter outside a-z by a random one (2 prompts of the data use '#'/'!').
