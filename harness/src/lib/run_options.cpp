@@ -1,5 +1,6 @@
 #include "run_options.h"
 
+#include <filesystem>
 #include <string>
 
 #include "remedi/common/error.h"
@@ -31,7 +32,10 @@ uint64_t sample_seed(uint64_t base, const std::string& task, const std::string& 
 
 RunOptions parse_run_options(Args& a) {
   RunOptions o;
+  // Paths are recorded absolute: a resume from another working directory has the same config hash,
+  // and `score` finds the data wherever it is started.
   o.model = a.get("--model");
+  if (o.model.rfind("preset:", 0) != 0) o.model = std::filesystem::absolute(o.model).lexically_normal().string();
   o.tasks = a.get_list("--tasks");
   if (o.tasks.empty()) throw Error("--tasks is empty", "run", "e.g. --tasks gsm8k,humaneval (see `remedi-eval tasks`)");
   for (const auto& t : o.tasks) tasks::find_task(t);  // throws listing the valid names
@@ -47,7 +51,7 @@ RunOptions parse_run_options(Args& a) {
   o.dtype = a.get("--dtype", "auto");
   o.out = a.get("--out");
   o.resume = a.flag("--resume");
-  o.data_dir = tasks::resolve_data_dir(a.opt("--data-dir"));
+  o.data_dir = std::filesystem::absolute(tasks::resolve_data_dir(a.opt("--data-dir"))).lexically_normal().string();
   o.trace_samples = static_cast<int>(a.get_int("--trace-samples", 0));
   o.db = a.get("--db", "runs.sqlite");
   if (a.flag("--no-db")) o.db.clear();
