@@ -87,6 +87,18 @@ def _remedi_driver():
         except BaseExc:
             return "exception with an unprintable message"
 
+    def test_line(e):
+        # The line of the test code where the assertion failed (last <tests> frame).
+        try:
+            tb, line = e.__traceback__, None
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename == "<tests>":
+                    line = tb.tb_lineno
+                tb = tb.tb_next
+            return "" if line is None else " (tests line %d)" % line
+        except BaseExc:
+            return ""
+
     def describe_syntax(e):
         try:
             return "%s: %s (line %s)" % (_type(e).__name__, e.msg, e.lineno)
@@ -174,7 +186,7 @@ def _remedi_driver():
         if tcode is not None:
             _exec(tcode, g)
     except AssertErr as e:
-        verdict(b"FAIL", describe(e))
+        verdict(b"FAIL", describe(e) + test_line(e))
     except MemErr:
         verdict(b"OOM", "MemoryError")
     except SysExit as e:

@@ -161,9 +161,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 checks = {
     'socket(AF_INET)': lambda: libc.socket(2, 1, 0),
     'ptrace(TRACEME)': lambda: libc.ptrace(0, 0, None, None),
-    'mount(tmpfs)': lambda: libc.mount(b'none', b'/work', b'tmpfs', 0, None),
+    'mount(tmpfs)': lambda: libc.mount(b'none', b'/sandbox', b'tmpfs', 0, None),
     'unshare(NEWUSER)': lambda: libc.unshare(0x10000000),
-    'chroot': lambda: libc.chroot(b'/work'),
+    'chroot': lambda: libc.chroot(b'/sandbox'),
     'bpf': lambda: libc.syscall(321, 0, None, 0),
     'perf_event_open': lambda: libc.syscall(298, None, 0, -1, -1, 0),
 }

@@ -89,20 +89,22 @@ int make_readonly(const char* path, bool recursive) {
 
 // The jail's file system: a tmpfs root holding read-only /usr (the Python installation), the
 // host's usr-merge links, four device nodes, a fresh /proc for the new PID namespace and a
-// size-limited tmpfs /work. pivot_root then drops every host path from view.
+// size-limited tmpfs /sandbox (the working directory). pivot_root then drops every host path from view.
 void build_root(const JailPlan& p) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(p, kStepMountPrivate);
   if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, p.root_opts) != 0) fail(p, kStepMountRoot);
-  static const char* const dirs[] = {"/tmp/usr", "/tmp/dev", "/tmp/proc", "/tmp/work", nullptr};
+  static const char* const dirs[] = {"/tmp/usr", "/tmp/dev", "/tmp/proc", "/tmp/sandbox", nullptr};
   for (int i = 0; dirs[i]; ++i)
     if (::mkdir(dirs[i], 0755) != 0) fail(p, kStepMkdir);
-  if (::symlink("work", "/tmp/tmp") != 0) fail(p, kStepMkdir);
+  if (::symlink("sandbox", "/tmp/tmp") != 0) fail(p, kStepMkdir);
   for (int i = 0; p.link_paths && p.link_paths[i]; ++i)
     if (::symlink(p.link_targets[i], p.link_paths[i]) != 0) fail(p, kStepMkdir);
   if (::mount("/usr", "/tmp/usr", nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(p, kStepBindUsr);
   if (make_readonly("/tmp/usr", true) != 0) fail(p, kStepBindUsr);
+  for (int i = 0; p.bind_parents && p.bind_parents[i]; ++i)
+    if (::mkdir(p.bind_parents[i], 0755) != 0 && errno != EEXIST) fail(p, kStepMkdir);
   for (int i = 0; p.bind_paths && p.bind_paths[i]; ++i) {
-    if (::mkdir(p.bind_paths[i], 0755) != 0) fail(p, kStepMkdir);
+    if (::mkdir(p.bind_paths[i], 0755) != 0 && errno != EEXIST) fail(p, kStepMkdir);
     if (::mount(p.bind_sources[i], p.bind_paths[i], nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(p, kStepBindUsr);
     if (make_readonly(p.bind_paths[i], true) != 0) fail(p, kStepBindUsr);
   }
@@ -117,14 +119,14 @@ void build_root(const JailPlan& p) {
   for (auto& l : devlinks)
     if (::symlink(l[0], l[1]) != 0) fail(p, kStepBindDev);
   if (::mount("proc", "/tmp/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) fail(p, kStepMountProc);
-  if (::mount("tmpfs", "/tmp/work", "tmpfs", MS_NOSUID | MS_NODEV, p.work_opts) != 0) fail(p, kStepMountWork);
+  if (::mount("tmpfs", "/tmp/sandbox", "tmpfs", MS_NOSUID | MS_NODEV, p.work_opts) != 0) fail(p, kStepMountWork);
   // pivot_root(".", ".") stacks the old root under the new one; the detach then removes it
   // (pivot_root(2), "NOTES"), so no host path stays reachable.
   if (::chdir("/tmp") != 0) fail(p, kStepPivot);
   if (::syscall(SYS_pivot_root, ".", ".") != 0) fail(p, kStepPivot);
   if (::umount2(".", MNT_DETACH) != 0) fail(p, kStepPivot);
   if (make_readonly("/", false) != 0) fail(p, kStepPivot);
-  if (::chdir("/work") != 0) fail(p, kStepChdir);
+  if (::chdir("/sandbox") != 0) fail(p, kStepChdir);
 }
 
 // Places stdin=/dev/null, stdout, stderr, the spec pipe (3) and the verdict pipe (4); every other

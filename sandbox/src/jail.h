@@ -41,12 +41,13 @@ struct JailPlan {
   // namespaces level
   char uid_map[64] = {}, gid_map[64] = {};   // "U U 1": map our own ids (allowed unprivileged)
   char root_opts[64] = {};                   // tmpfs options of the new root
-  char work_opts[96] = {};                   // tmpfs options of /work (size = Limits::disk_mb)
-  // Top-level entries of the new root besides usr/dev/proc/work/tmp, mirroring the host's
+  char work_opts[96] = {};                   // tmpfs options of /sandbox (size = Limits::disk_mb)
+  // Top-level entries of the new root besides usr/dev/proc/sandbox/tmp, mirroring the host's
   // usr-merge links: links[i] = {"/tmp/lib", "usr/lib"} becomes a symlink; binds[i] = "/tmp/lib"
   // bind-mounts the host directory of the same name read-only. Both null-terminated.
   const char* const* link_paths = nullptr;
   const char* const* link_targets = nullptr;
+  const char* const* bind_parents = nullptr; // directories to create first ("/tmp/opt")
   const char* const* bind_paths = nullptr;   // paths in the new root ("/tmp/lib")
   const char* const* bind_sources = nullptr; // host paths ("/lib")
   // basic level

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,8 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "remedi/common/error.h"
+#include "remedi/common/strutil.h"
 #include "classify.h"
 #include "driver.h"
 #include "jail.h"
@@ -95,7 +98,7 @@ std::atomic<uint64_t> g_job_counter{0};
 
 }  // namespace
 
-void mirror_host_root(JobContext& ctx) {
+void mirror_host_root(JobContext& ctx, const std::vector<std::string>& extra_ro) {
   for (const char* name : {"bin", "sbin", "lib", "lib32", "lib64", "libx32"}) {
     std::string host = std::string("/") + name;
     struct stat st;
@@ -111,13 +114,37 @@ void mirror_host_root(JobContext& ctx) {
       ctx.bind_sources.push_back(host);
     }
   }
-  for (auto* v : {&ctx.link_paths_c, &ctx.link_targets_c, &ctx.bind_paths_c, &ctx.bind_sources_c}) v->clear();
-  for (auto& s : ctx.link_paths) ctx.link_paths_c.push_back(s.c_str());
-  for (auto& s : ctx.link_targets) ctx.link_targets_c.push_back(s.c_str());
-  for (auto& s : ctx.bind_paths) ctx.bind_paths_c.push_back(s.c_str());
-  for (auto& s : ctx.bind_sources) ctx.bind_sources_c.push_back(s.c_str());
-  for (auto* v : {&ctx.link_paths_c, &ctx.link_targets_c, &ctx.bind_paths_c, &ctx.bind_sources_c})
-    v->push_back(nullptr);
+  for (const std::string& path : extra_ro) {
+    char real[PATH_MAX];
+    struct stat st;
+    if (!::realpath(path.c_str(), real) || ::stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+      throw Error("read-only path is not an existing directory", path, "fix SandboxOptions::ro_paths");
+    const std::string host = real;
+    if (host == "/usr" || starts_with(host, "/usr/")) continue;  // already visible
+    // The jail's root is a tmpfs mounted over /tmp (it would hide a source there), and /sandbox,
+    // /dev, /proc are the jail's own.
+    for (const char* own : {"/tmp", "/sandbox", "/proc", "/dev"})
+      if (host == own || starts_with(host, std::string(own) + "/"))
+        throw Error("read-only path cannot be shown inside the jail", host,
+                    "use a directory outside /tmp, /sandbox, /proc and /dev");
+    if (host == "/") throw Error("read-only path '/' would expose the whole host", host, "name a directory");
+    ctx.ro_paths.push_back(host);
+    for (size_t pos = 1; (pos = host.find('/', pos)) != std::string::npos; ++pos)
+      ctx.bind_parents.push_back("/tmp" + host.substr(0, pos));
+    ctx.bind_paths.push_back("/tmp" + host);
+    ctx.bind_sources.push_back(host);
+  }
+  auto freeze = [](const std::vector<std::string>& v, std::vector<const char*>& c) {
+    c.clear();
+    for (auto& s : v) c.push_back(s.c_str());
+    c.push_back(nullptr);
+  };
+  freeze(ctx.link_paths, ctx.link_paths_c);
+  freeze(ctx.link_targets, ctx.link_targets_c);
+  freeze(ctx.bind_parents, ctx.bind_parents_c);
+  freeze(ctx.bind_paths, ctx.bind_paths_c);
+  freeze(ctx.bind_sources, ctx.bind_sources_c);
+  freeze(ctx.ro_paths, ctx.ro_paths_c);
 }
 
 ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot) {
@@ -155,6 +182,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
                 static_cast<long long>(std::max<int64_t>(lim.disk_mb, 1)));
   p.link_paths = ctx.link_paths_c.data();
   p.link_targets = ctx.link_targets_c.data();
+  p.bind_parents = ctx.bind_parents_c.data();
   p.bind_paths = ctx.bind_paths_c.data();
   p.bind_sources = ctx.bind_sources_c.data();
   std::string workdir;
@@ -165,6 +193,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
     p.workdir = workdir.c_str();
     p.landlock = ctx.landlock;
     p.landlock.workdir = p.workdir;
+    p.landlock.extra_ro = ctx.ro_paths_c.data();
   }
   p.spec_fd = spec_r.fd;
   p.out_fd = out_w.fd;
@@ -181,11 +210,16 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   p.lim_core = {0, 0};
   p.seccomp = &ctx.seccomp.prog;
   p.exe = ctx.python.c_str();
-  const std::string home = std::string("HOME=") + (ns ? "/work" : workdir);
-  const std::string tmpdir = std::string("TMPDIR=") + (ns ? "/work" : workdir);
-  const char* argv[] = {ctx.python.c_str(), "-I", "-S", "-B", "-u", "-X", "utf8", "-c", driver_source().c_str(), nullptr};
+  const std::string home = std::string("HOME=") + (ns ? "/sandbox" : workdir);
+  const std::string tmpdir = std::string("TMPDIR=") + (ns ? "/sandbox" : workdir);
+  // -I: ignore PYTHON* variables and the user site; -S (unless site_packages): no site.py, so
+  // only the standard library is importable; -B: write no .pyc; -u: unbuffered, so the excerpts
+  // hold what a killed job printed.
+  std::vector<const char*> argv = {ctx.python.c_str(), "-I", "-B", "-u", "-X", "utf8"};
+  if (!ctx.site_packages) argv.push_back("-S");
+  argv.insert(argv.end(), {"-c", driver_source().c_str(), nullptr});
   const char* envp[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", home.c_str(), tmpdir.c_str(), nullptr};
-  p.argv = const_cast<char* const*>(argv);
+  p.argv = const_cast<char* const*>(argv.data());
   p.envp = const_cast<char* const*>(envp);
 
   pid_t pid = fork_registered([&p] { jail_child(p); });

@@ -66,6 +66,7 @@ int landlock_apply(const LandlockPlan& p) {
   static const char* const devs[] = {"/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"};
   int rc = 0;
   for (const char* d : ro_dirs) rc |= allow(rs, d, ro);
+  for (int i = 0; p.extra_ro && p.extra_ro[i]; ++i) rc |= allow(rs, p.extra_ro[i], ro);
   for (const char* d : devs) rc |= allow(rs, d, dev);
   rc |= allow(rs, "/proc/self", kReadFile | kReadDir);  // resolves to this process's own entry
   rc |= allow(rs, p.workdir, p.handled_fs);

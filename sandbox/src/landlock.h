@@ -14,6 +14,7 @@ struct LandlockPlan {
   uint64_t handled_net = 0;
   uint64_t scoped = 0;
   const char* workdir = nullptr;  // read-write
+  const char* const* extra_ro = nullptr;  // SandboxOptions::ro_paths (read + execute), null-ended
 };
 
 // Supervisor side, before fork: the ABI version and the masks it supports.

@@ -44,7 +44,9 @@ void describe(JobContext& ctx, Isolation& iso) {
                                                : "uid-drop(per-slot uid " + std::to_string(ctx.basic_uid_base) + "+k)");
   if (ctx.level == Level::Namespaces) {
     for (const char* n : {"user-ns", "pid-ns", "net-ns", "mount-ns", "ipc-ns", "uts-ns"}) m.push_back(n);
-    m.push_back("tmpfs-root(ro /usr, no host paths)");
+    std::string shown = "ro /usr";
+    for (auto& r : ctx.ro_paths) shown += ", ro " + r;
+    m.push_back("tmpfs-root(" + shown + "; no other host paths)");
     m.push_back("tmpfs-workdir(disk_mb)");
   } else {
     m.push_back("private-tempdir");
@@ -90,8 +92,9 @@ void supervisor_main(int sock, const SandboxOptions& opts) {
     ctx.nobody_uid = opts.nobody_uid;
     ctx.supervisor_pid = ::getpid();
     ctx.python = opts.python;
+    ctx.site_packages = opts.site_packages;
     build_seccomp(ctx.seccomp);
-    mirror_host_root(ctx);
+    mirror_host_root(ctx, opts.ro_paths);
     if (::access(opts.python.c_str(), X_OK) != 0) throw Error("python interpreter not executable", opts.python,
                                                                "pass --python or install python3");
     ExecRequest probe;

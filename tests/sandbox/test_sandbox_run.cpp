@@ -41,6 +41,7 @@ TEST_CASE("program + tests: pass, fail, error, syntax error", "[sandbox]") {
   auto f = run("def add(a, b):\n    return a - b\n", "assert add(2, 3) == 5, 'add is wrong'\n");
   CHECK(f.outcome == Outcome::Fail);
   CHECK(f.detail.find("add is wrong") != std::string::npos);
+  CHECK(f.detail.find("(tests line 1)") != std::string::npos);
 
   auto e = run("def add(a, b):\n    return a + None\n", "assert add(2, 3) == 5\n");
   CHECK(e.outcome == Outcome::Error);
@@ -150,7 +151,7 @@ assert open('scratch').read() == 'ok'
     auto n = run(R"(
 import os
 assert os.getpid() == 1, os.getpid()
-assert not os.path.exists('/work/../etc/passwd')
+assert os.getcwd() == '/sandbox' and not os.path.exists('/etc/passwd')
 assert not os.path.exists('/home') and not os.path.exists('/root')
 assert os.listdir('/proc/self/fd') is not None
 try:
@@ -179,4 +180,30 @@ TEST_CASE("peak RSS is the interpreter's own, not the supervisor's", "[sandbox]"
   CHECK(small.peak_rss_kb < 60 * 1024);
   CHECK(big.peak_rss_kb > 120 * 1024);
   CHECK(big.peak_rss_kb < 200 * 1024);
+}
+
+TEST_CASE("site-packages and extra read-only paths are opt-in", "[sandbox]") {
+  auto plain = run("import sys\nassert not any('-packages' in p for p in sys.path), sys.path\n");
+  CHECK(plain.outcome == Outcome::Pass);
+
+  const std::string fx = std::string(REMEDI_FIXTURES_DIR) + "/sandbox";
+  SandboxOptions o;
+  o.site_packages = true;
+  o.ro_paths = {fx};
+  auto sb = make_sandbox(o);
+  ExecRequest r;
+  r.program = "import sys, os\n"
+              "assert any('-packages' in p for p in sys.path), sys.path\n"
+              "assert 'fib ok' in open('" + fx + "/runs_to_end.py').read()\n"
+              "try:\n    open('" + fx + "/new.py', 'w')\n    raise SystemExit('wrote into a read-only path')\n"
+              "except OSError:\n    pass\n";
+  auto res = sb->run(r);
+  INFO(res.detail);
+  CHECK(res.outcome == Outcome::Pass);
+
+  SandboxOptions bad;
+  bad.ro_paths = {"/nonexistent-dir"};
+  CHECK_THROWS_AS(make_sandbox(bad), remedi::Error);
+  bad.ro_paths = {"/tmp"};
+  CHECK_THROWS_AS(make_sandbox(bad), remedi::Error);
 }

@@ -14,7 +14,7 @@
 //   namespaces level: own session + process group; uid dropped to nobody when started as root;
 //     new user, PID, network, mount, IPC and UTS namespaces; a tmpfs root holding only a read-only
 //     bind of /usr (the Python installation), /dev/{null,zero,random,urandom}, a fresh /proc and a
-//     size-limited tmpfs /work (the working directory); rlimits; no_new_privs; seccomp filter.
+//     size-limited tmpfs /sandbox (the working directory); rlimits; no_new_privs; seccomp filter.
 //   basic level (kernel without unprivileged user namespaces): session + process group, uid drop
 //     when root (one uid per worker slot), a private temp dir, rlimits, no_new_privs, seccomp.
 // The level in force is detected at start-up, returned by isolation(), stamped on every
@@ -49,6 +49,11 @@ struct SandboxOptions {
   Level require_level = Level::Basic;       // make_sandbox() throws if less is available
   bool force_basic = false;                 // skip namespaces even where available (testing)
   uint32_t nobody_uid = 65534;              // uid/gid jobs run as when started as root
+  bool site_packages = false;               // false: python -S, the standard library only; true:
+                                            // site.py runs, so e.g. /usr/lib/python3/dist-packages
+                                            // (math-verify, ...) is importable
+  std::vector<std::string> ro_paths;        // extra host directories shown read-only at the same
+                                            // path (e.g. a venv); not under /tmp or /proc
 };
 
 struct SandboxStats {
