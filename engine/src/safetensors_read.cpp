@@ -75,10 +75,13 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::string& 
   // ---- header length: 8 bytes, little-endian
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
-  if (n > kMaxHeaderBytes || n > f->size_ - 8)
+  if (n > f->size_ - 8)
     throw Error("corrupt safetensors header: header length " + std::to_string(n) + " runs past the end of the " +
                     std::to_string(f->size_) + "-byte file",
                 path, "the file is truncated or not a safetensors file; download it again");
+  if (n > kMaxHeaderBytes)
+    throw Error("corrupt safetensors header: header length " + std::to_string(n) + " exceeds the 100 MB limit", path,
+                "the file is damaged or not a safetensors file");
   if (n < 2) throw Error("corrupt safetensors header: header length " + std::to_string(n) + " is too small", path);
   f->header_len_ = size_t(n);
 
