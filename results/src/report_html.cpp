@@ -52,7 +52,12 @@ static const char* kTraceScript = R"js(
     out.innerHTML = html;
     lab.textContent = 'block ' + cur.block + ', step ' + cur.step + ' (' + (i+1) + '/' + steps.length + ')';
   }
-  function pick(){ rng.max = data[sel.value].trace.steps.length - 1; rng.value = 0; render(); }
+  // Open on the first step that remasked something (the interesting part), else on step 0.
+  function pick(){
+    var steps = data[sel.value].trace.steps, first = 0;
+    for (var k = 0; k < steps.length; k++) if (steps[k].remasked.indexOf(1) >= 0) { first = k; break; }
+    rng.max = steps.length - 1; rng.value = first; render();
+  }
   sel.addEventListener('change', pick); rng.addEventListener('input', render); pick();
 })();
 )js";
@@ -196,7 +201,7 @@ std::string html_report(const std::vector<RunData>& runs, const HtmlReportOption
   h += "<h2>All tasks</h2>" + tasks_table(runs);
   h += "<h2>Accuracy across tasks</h2><div class=\"charts\">" +
        svg::radar_chart("primary metric per task", tasks, task_series(runs, tasks, nullptr, nullptr)) +
-       svg::bar_chart("primary metric per task", tasks, task_series(runs, tasks, nullptr, nullptr, 100), "%", 0) +
+       svg::bar_chart("primary metric per task", tasks, task_series(runs, tasks, nullptr, nullptr, 100), "%", 100) +
        "</div>";
   h += "<h2>Remasking</h2><div class=\"charts\">" +
        svg::bar_chart("remasks per generated token", tasks, task_series(runs, tasks, "remask", "remasks_per_token"),

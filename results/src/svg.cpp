@@ -141,6 +141,13 @@ std::string radar_chart(const std::string& title, const std::vector<std::string>
     o += fmt::format("<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"0.15\" stroke=\"{}\" stroke-width=\"2\">"
                      "<title>{}</title></polygon>",
                      pts, colour(s), colour(s), escape(series[s].name));
+    // A dot per vertex keeps a series visible when its values are 0 (the polygon collapses).
+    for (size_t i = 0; i < n; ++i) {
+      double v = i < series[s].values.size() && std::isfinite(series[s].values[i]) ? series[s].values[i] : 0.0;
+      auto [x, y] = pt(i, std::clamp(v, 0.0, 1.0));
+      o += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>{} {}: {:.1f}%</title></circle>",
+                       x, y, colour(s), escape(series[s].name), escape(axes[i]), 100 * v);
+    }
   }
   o += legend(series, size + 10, 40);
   return o + "</svg>";
