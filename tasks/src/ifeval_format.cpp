@@ -86,8 +86,8 @@ Check make_number_bullet_lists(Kwargs& kw) {
   long n = kw.integer("num_bullets");
   return [n](const std::string& value) {
     // "* item" (but not "**bold**") and "- item" lines; ^\s* may also swallow blank lines.
-    static const re2::RE2 star("(?m)^\\s*\\*[^\\*].*$");
-    static const re2::RE2 dash("(?m)^\\s*-.*$");
+    static const re2::RE2 star(py_re("(?m)^\\s*\\*[^\\*].*$"));
+    static const re2::RE2 dash(py_re("(?m)^\\s*-.*$"));
     return static_cast<long>(count_matches(star, value) + count_matches(dash, value)) == n;
   };
 }

@@ -21,6 +21,8 @@ namespace remedi::tasks::ifeval::detail {
 // Decodes UTF-8; an invalid byte becomes U+FFFD and consumes one byte (never throws: responses
 // are model output and may be cut mid-character).
 std::vector<char32_t> decode(std::string_view s);
+// Same, also filling offsets with each code point's byte offset and, last, s.size().
+std::vector<char32_t> decode(std::string_view s, std::vector<std::size_t>& offsets);
 std::string encode(const std::vector<char32_t>& cps);
 void append_utf8(std::string& out, char32_t cp);
 bool is_word(char32_t c);    // Python re's \w on str: c.isalnum() or c == '_'
@@ -63,7 +65,13 @@ class Kwargs {
   std::set<std::string> used_;
 };
 
-// Compiles a pattern that comes from the dataset (keywords are regexes in the reference);
+// Python re syntax -> RE2: \s and \d outside character classes become Python's Unicode
+// classes (str.isspace() characters, \p{Nd}); RE2's own are ASCII-only.
+std::string py_re(std::string_view pattern);
+// Python's \b at code point boundary i of cps (start and end count as non-word).
+bool py_word_boundary(const std::vector<char32_t>& cps, std::size_t i);
+
+// Compiles (through py_re) a pattern that comes from the dataset (keywords are regexes in the reference);
 // throws remedi::Error naming the instruction when RE2 rejects it.
 std::shared_ptr<re2::RE2> compile(const std::string& pattern, bool ignore_case,
                                   const std::string& instruction_id);

@@ -45,7 +45,7 @@ Check make_number_paragraphs(Kwargs& kw) {
   return [n](const std::string& value) {
     // Paragraphs are separated by the markdown divider "***"; an empty first or last part is
     // not a paragraph, an empty middle one fails the instruction.
-    static const re2::RE2 divider("\\s?\\*\\*\\*\\s?");
+    static const re2::RE2 divider(py_re("\\s?\\*\\*\\*\\s?"));
     auto parts = re_split(divider, value);
     long count = static_cast<long>(parts.size());
     for (std::size_t i = 0; i < parts.size(); ++i) {

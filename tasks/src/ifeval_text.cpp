@@ -69,12 +69,47 @@ void Kwargs::finish() const {
 }
 
 // ---- regex ----
+std::string py_re(std::string_view pattern) {
+  // Py_UNICODE_ISSPACE as an RE2 class (see is_space in ifeval_unicode.cpp).
+  static const char* space =
+      "[\\t\\n\\x{0B}\\f\\r\\x{1C}-\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
+      "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]";
+  std::string out;
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      char e = pattern[++i];
+      if (!in_class && e == 's') out += space;
+      else if (!in_class && e == 'd') out += "\\p{Nd}";
+      else out += std::string{c, e};
+      continue;
+    }
+    if (c == '[' && !in_class) {
+      in_class = true;
+      out += c;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];  // "[]...]"
+      continue;
+    }
+    if (c == ']' && in_class) in_class = false;
+    out += c;
+  }
+  return out;
+}
+
+bool py_word_boundary(const std::vector<char32_t>& cps, std::size_t i) {
+  bool before = i > 0 && is_word(cps[i - 1]);
+  bool after = i < cps.size() && is_word(cps[i]);
+  return before != after;
+}
+
 std::shared_ptr<re2::RE2> compile(const std::string& pattern, bool ignore_case,
                                   const std::string& instruction_id) {
   re2::RE2::Options opt;
   opt.set_case_sensitive(!ignore_case);
   opt.set_log_errors(false);
-  auto re = std::make_shared<re2::RE2>(pattern, opt);
+  auto re = std::make_shared<re2::RE2>(py_re(pattern), opt);
   if (!re->ok())
     throw Error("IFEval instruction " + instruction_id + ": pattern '" + pattern +
                     "' does not compile (" + re->error() + ")",

@@ -473,8 +473,15 @@ char32_t to_lower(char32_t c) {
 }
 
 std::vector<char32_t> decode(std::string_view s) {
+  std::vector<std::size_t> offsets;
+  return decode(s, offsets);
+}
+
+std::vector<char32_t> decode(std::string_view s, std::vector<std::size_t>& offsets) {
   std::vector<char32_t> out;
   out.reserve(s.size());
+  offsets.clear();
+  offsets.reserve(s.size() + 1);
   std::size_t i = 0;
   while (i < s.size()) {
     unsigned char b = static_cast<unsigned char>(s[i]);
@@ -486,6 +493,7 @@ std::vector<char32_t> decode(std::string_view s) {
       if ((cb & 0xC0) != 0x80) ok = false;
       cp = (cp << 6) | (cb & 0x3F);
     }
+    offsets.push_back(i);
     if (!ok || cp > 0x10FFFF) {
       out.push_back(0xFFFD);
       i += 1;
@@ -494,6 +502,7 @@ std::vector<char32_t> decode(std::string_view s) {
       i += len;
     }
   }
+  offsets.push_back(s.size());
   return out;
 }
 

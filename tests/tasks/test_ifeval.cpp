@@ -63,6 +63,9 @@ TEST_CASE("ifeval: keywords:forbidden_words (word boundaries)", "[ifeval]") {
   CHECK_FALSE(strict("keywords:forbidden_words", kw, "that is bad."));
   CHECK_FALSE(strict("keywords:forbidden_words", kw, "Evil!"));
   CHECK_FALSE(strict("keywords:forbidden_words", kw, "so BAD"));
+  // Python's \b is Unicode-aware: "é" is a word character, "—" is not.
+  CHECK(strict("keywords:forbidden_words", kw, "badé"));
+  CHECK_FALSE(strict("keywords:forbidden_words", kw, "bad\xE2\x80\x94worse"));
 }
 
 TEST_CASE("ifeval: keywords:letter_frequency", "[ifeval]") {
@@ -189,6 +192,7 @@ TEST_CASE("ifeval: detectable_format:number_bullet_lists", "[ifeval]") {
   CHECK_FALSE(strict(id, kw, "* a\n* b"));
   CHECK_FALSE(strict(id, kw, "* a\n* b\n* c\n* d"));
   CHECK_FALSE(strict(id, kw, "**bold**\n**b**\n**c**"));
+  CHECK(strict(id, kw, "\xC2\xA0* a\n\xC2\xA0* b\n\xC2\xA0* c"));  // NBSP indent is \s in Python
 }
 
 TEST_CASE("ifeval: detectable_format:constrained_response", "[ifeval]") {
@@ -221,6 +225,7 @@ TEST_CASE("ifeval: detectable_format:multiple_sections", "[ifeval]") {
   CHECK_FALSE(strict(id, kw, "Section 1 only"));
   CHECK_FALSE(strict(id, kw, "section 1 a section 2 b"));
   CHECK_FALSE(strict(id, kw, "Section A\nSection B"));
+  CHECK(strict(id, kw, "Section \xD9\xA1 a Section \xD9\xA2 b"));  // Arabic-Indic digits are \d in Python
 }
 
 TEST_CASE("ifeval: detectable_format:json_format", "[ifeval]") {
