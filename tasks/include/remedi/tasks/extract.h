@@ -23,8 +23,10 @@ std::string extract_math_answer(const std::string& out);
 // "B.", "(B)", "\boxed{B}", or a lone letter; the last explicit answer statement wins, else the first
 // line-initial letter, else kInvalid.
 std::string extract_choice_letter(const std::string& out, const std::string& letters);
-// Code: the last fenced block that is python/untagged, else [BEGIN]...[DONE] content (quotes around
-// it stripped, as OpenCompass' MBPP postprocess does), else the raw text (up to a [DONE] if present).
+// Code: [BEGIN]...[DONE] content when either marker is present (quotes around it stripped, as
+// OpenCompass' MBPP evaluator does), else the first ```python block (else the first fenced block of
+// any tag; an unclosed fence runs to the end), else the raw text untouched (HumanEval completions
+// keep their indentation).
 std::string extract_code(const std::string& out);
 
 // Number canonical form used by GSM8K equality: strips commas, $, spaces and trailing '.';
