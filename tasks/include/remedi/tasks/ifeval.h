@@ -14,7 +14,8 @@
 //     the reference counts the instruction as followed; so does detect_language() returning "".
 //   * Python's Unicode str predicates (\w, isupper, islower, lower, strip) come from tables
 //     generated from Python 3.11's unicodedata (ifeval_unicode.cpp), so they are exact, not guesses.
-//   * Regexes run on RE2; \b and \s there are ASCII-only where Python's are Unicode-aware.
+//   * Regexes run on RE2 with Python's Unicode \s, \d (translated classes) and \b (checked by
+//     hand for forbidden_words), since RE2's are ASCII-only.
 //   * detectable_format:json_format: nlohmann::json instead of Python's json.loads, with the bare
 //     NaN/Infinity/-Infinity that Python accepts; lone UTF-16 surrogate escapes ("\ud800"),
 //     which Python accepts, are still rejected.
@@ -28,7 +29,9 @@
 // 541 prompts): identical for the 22 ids that need no language model (letter_frequency apart
 // from the two random-letter prompts); language:response_language 99.4%; english_capital 90%
 // and english_lowercase 89% (langdetect misnames short or all-capitals English text, e.g. as
-// "de" or "so"; we say "en").
+// "de" or "so"; we say "en"; langdetect is also unseeded in the reference, so its own verdicts
+// on such texts vary between runs). On the 541 prompts themselves, as written and lower-cased,
+// detect_language and langdetect both say "en" for every one.
 #pragma once
 #include <cstddef>
 #include <string>
