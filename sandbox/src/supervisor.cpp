@@ -66,6 +66,8 @@ void describe(JobContext& ctx, Isolation& iso) {
     iso.missing.push_back("disk quota: RLIMIT_FSIZE per file + working-directory size polled every 100 ms (no tmpfs)");
     if (ll.abi == 0) iso.missing.push_back("landlock unavailable: host paths readable/writable per Unix permissions");
     if (!ctx.root && ll.scoped == 0) iso.missing.push_back("same uid as the supervisor: a job can signal it");
+    if (!ctx.root)  // root gives each worker slot its own uid; without namespaces NPROC is per uid
+      iso.missing.push_back("RLIMIT_NPROC is shared by all jobs (one uid): a fork bomb can make concurrent jobs fail to fork");
     // Leftovers that left the process group are re-parented to the subreaper supervisor and killed
     // after the job; until then (at most the job's lifetime) they run.
   }
