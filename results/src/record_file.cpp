@@ -15,7 +15,7 @@ void append_records(const std::string& path, const std::vector<SampleRecord>& re
   if (records.empty()) return;
   std::string text;
   for (const auto& r : records) {
-    text += to_json(r).dump();  // dump() escapes newlines inside strings: one record, one line
+    text += dump_json(to_json(r));  // dump() escapes newlines inside strings: one record, one line
     text += '\n';
   }
   append_durable(path, text);

@@ -78,7 +78,7 @@ static std::string runs_table(const std::vector<RunData>& runs) {
         if (!p->is_object() || !p->contains(k)) return "";
         p = &(*p)[k];
       }
-      return p->is_string() ? p->get<std::string>() : (p->is_null() ? "" : p->dump());
+      return p->is_string() ? p->get<std::string>() : (p->is_null() ? "" : dump_json(*p));
     };
     s += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>"
                      "<td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td></tr>",
@@ -168,7 +168,7 @@ static std::string trace_section(const std::vector<RunData>& runs, int max_trace
       if (n >= max_traces) break;
       if (!rec.trace.is_object() || !rec.trace.contains("steps") || rec.trace["steps"].empty()) continue;
       json island = {{"run", r.label()}, {"task", rec.key.task}, {"doc", rec.key.doc_id}, {"trace", rec.trace}};
-      std::string text = island.dump();
+      std::string text = dump_json(island);
       size_t pos = 0;
       while ((pos = text.find("</", pos)) != std::string::npos) text.replace(pos, 2, "<\\/");
       islands += "<script type=\"application/json\" class=\"trace-data\">" + text + "</script>\n";

@@ -120,7 +120,7 @@ static std::string str_at(const json& j, const char* a, const char* b = nullptr)
   }
   if (p->is_string()) return p->get<std::string>();
   if (p->is_null()) return "";
-  return p->dump();
+  return dump_json(*p);
 }
 
 std::string RunDb::index_run(const RunData& run) {
@@ -139,7 +139,7 @@ std::string RunDb::index_run(const RunData& run) {
         .text(6, str_at(s, "sampler", "hash")).text(7, str_at(s, "sampler", "policy"))
         .text(8, str_at(s, "config", "protocol")).integer(9, steps).text(10, str_at(s, "git_sha"))
         .text(11, str_at(s, "started_at")).text(12, str_at(s, "finished_at"))
-        .integer(13, static_cast<int64_t>(run.records.size())).text(14, s.dump());
+        .integer(13, static_cast<int64_t>(run.records.size())).text(14, dump_json(s));
     ins.run();
     Stmt tm(db_, "INSERT INTO task_metrics VALUES (?,?,?,?,?,?,?)", path_);
     if (s.contains("tasks"))

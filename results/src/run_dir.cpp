@@ -16,7 +16,7 @@ namespace remedi::results {
 
 using nlohmann::json;
 
-std::string config_hash(const json& config) { return sha256_hex(config.dump()); }
+std::string config_hash(const json& config) { return sha256_hex(dump_json(config)); }
 
 std::vector<std::string> differing_keys(const json& a, const json& b) {
   std::vector<std::string> out;
@@ -48,8 +48,8 @@ RunIdentity open_run_dir(const RunPaths& p, const json& config, bool resume) {
       auto keys = differing_keys(old["config"], config);
       std::string detail;
       for (const auto& k : keys)
-        detail += "\n  " + k + ": was " + (old["config"].contains(k) ? old["config"][k].dump() : "absent") +
-                  ", now " + (config.contains(k) ? config[k].dump() : "absent");
+        detail += "\n  " + k + ": was " + (old["config"].contains(k) ? dump_json(old["config"][k]) : "absent") +
+                  ", now " + (config.contains(k) ? dump_json(config[k]) : "absent");
       throw Error("cannot resume: the configuration differs from the one this run started with:" + detail,
                   p.config(), "rerun with the original flags, or start a new run with a different --out");
     }
@@ -65,8 +65,8 @@ RunIdentity open_run_dir(const RunPaths& p, const json& config, bool resume) {
   id.run_id = sha256_hex(hash + id.started_at + std::filesystem::absolute(p.root).string() +
                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()))
                   .substr(0, 16);
-  write_file_atomic(p.config(), json({{"config", config}, {"config_hash", hash}, {"run_id", id.run_id},
-                                      {"started_at", id.started_at}}).dump(2) + "\n");
+  write_file_atomic(p.config(), dump_json(json({{"config", config}, {"config_hash", hash}, {"run_id", id.run_id},
+                                      {"started_at", id.started_at}}), 2) + "\n");
   return id;
 }
 
@@ -110,7 +110,7 @@ RunData load_run(const std::string& dir) {
 }
 
 void write_summary(const RunPaths& p, const json& summary) {
-  write_file_atomic(p.summary(), summary.dump(2) + "\n");
+  write_file_atomic(p.summary(), dump_json(summary, 2) + "\n");
 }
 
 }  // namespace remedi::results

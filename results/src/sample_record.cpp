@@ -20,6 +20,10 @@ double SampleRecord::primary_verdict() const {
   return it->second;
 }
 
+std::string dump_json(const json& j, int indent) {
+  return j.dump(indent, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
+}
+
 json to_json(const SampleRecord& r) {
   json j;
   j["task"] = r.key.task;

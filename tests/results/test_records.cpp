@@ -126,3 +126,16 @@ TEST_CASE("summary aggregates per task with standard errors over docs", "[result
   for (int c : s["totals"]["remask"]["histogram"]["counts"]) hist_total += c;
   CHECK(hist_total == static_cast<int>(recs.size()));
 }
+
+TEST_CASE("invalid UTF-8 in an output is replaced, not fatal", "[results][records]") {
+  std::string dir = temp_dir("utf8");
+  std::string path = dir + "/samples.jsonl";
+  SampleRecord r = make_record("gsm8k", 0, 1);
+  r.output = std::string("half a char: \xE4\xB8") + " end";  // a byte-level token cut inside U+4E00
+  r.trace = {{"steps", {{{"tokens", {std::string("\xE4")}}}}}};
+  REQUIRE_NOTHROW(append_records(path, {r}));
+  auto c = read_records(path);
+  REQUIRE(c.records.size() == 1);
+  CHECK(c.records[0].output == "half a char: \xEF\xBF\xBD end");  // U+FFFD for the invalid bytes
+  CHECK(c.records[0].trace["steps"][0]["tokens"][0] == "\xEF\xBF\xBD");
+}

@@ -79,7 +79,7 @@ RescoreOutcome rescore_run(const RescoreOptions& o) {
   }
   // Rewrite the record file in one atomic step (same lines order, new verdicts).
   std::string text;
-  for (const auto& r : contents.records) text += results::to_json(r).dump() + "\n";
+  for (const auto& r : contents.records) text += results::dump_json(results::to_json(r)) + "\n";
   write_file_atomic(p.samples(), text);
 
   json header = json::object();

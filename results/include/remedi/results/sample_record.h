@@ -64,6 +64,10 @@ struct SampleRecord {
 };
 
 nlohmann::json to_json(const SampleRecord& r);
+// JSON text of any record or summary. Model outputs and per-token trace pieces may be invalid UTF-8
+// (a byte-level BPE token can end inside a multi-byte character); nlohmann's plain dump() throws on
+// those, so every writer goes through here: invalid bytes become U+FFFD, the record is kept.
+std::string dump_json(const nlohmann::json& j, int indent = -1);
 // Throws remedi::Error (with `where`) when a required field is missing or has the wrong type.
 SampleRecord record_from_json(const nlohmann::json& j, const std::string& where = {});
 
