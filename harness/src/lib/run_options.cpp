@@ -78,7 +78,8 @@ indexes the run into the run database.
   --tasks a,b               task names (`remedi-eval tasks` lists them)
   --protocol P              prompt protocol for every task (default: each task's first protocol)
   --limit N                 first N docs per task (default 0 = all)
-  --samples K               generations per doc, repeat 0..K-1 (default 1)
+  --samples K               generations per doc, repeat 0..K-1 (default 1); with --temperature 0 the
+                            repeats are identical, so use --temperature > 0 for pass@k
   --batch B                 rows per generate call (default 8)
   --device cpu|cuda         default cpu
   --dtype auto|f32|bf16     default auto
