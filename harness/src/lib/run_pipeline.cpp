@@ -21,8 +21,8 @@
 #include "remedi/results/record_file.h"
 #include "remedi/results/run_dir.h"
 #include "remedi/sandbox/sandbox.h"
-#include "remedi/tasks/registry.h"
 #include "run_finalize.h"
+#include "run_plan.h"
 #include "sample_builder.h"
 
 namespace remedi::cli {
@@ -30,17 +30,6 @@ namespace remedi::cli {
 using nlohmann::json;
 
 namespace {
-
-// One sample to generate.
-struct WorkItem {
-  size_t task = 0;
-  const tasks::Doc* doc = nullptr;
-  const tasks::Prompt* prompt = nullptr;
-  const std::vector<int32_t>* ids = nullptr;  // chat-templated prompt ids
-  int repeat = 0;
-  bool trace = false;
-  results::SampleKey key;
-};
 
 // A generated batch on its way to the scorer: records filled except verdicts.
 struct Generated {
@@ -60,7 +49,7 @@ class BatchQueue {
     q_.push_back(std::move(g));
     cv_.notify_all();
   }
-  bool pop(Generated& g) {
+  bool pop(Generated& g) {  // false once closed and drained, or aborted
     std::unique_lock<std::mutex> l(mu_);
     cv_.wait(l, [&] { return !q_.empty() || closed_ || aborted_; });
     if (aborted_ || q_.empty()) return false;
@@ -80,6 +69,19 @@ class BatchQueue {
   bool closed_ = false, aborted_ = false;
 };
 
+// The sandbox supervisor is forked before anything starts a thread, and only for code tasks.
+std::unique_ptr<sandbox::Sandbox> sandbox_if_needed(const RunOptions& o) {
+  for (const auto& name : o.tasks)
+    if (tasks::find_task(name).kind == tasks::Kind::Code) {
+      sandbox::SandboxOptions so;
+      so.workers = o.sandbox_workers;
+      auto sb = sandbox::make_sandbox(so);
+      std::fprintf(stderr, "sandbox: %s\n", sb->isolation().summary().c_str());
+      return sb;
+    }
+  return nullptr;
+}
+
 // sha256 over (file name, file hash) pairs; presets are random weights named by preset and seed.
 std::string model_hash(const engine::ModelInfo& info) {
   if (info.file_hashes.empty()) return sha256_hex("preset:" + info.name + "#weight_seed=0");
@@ -96,30 +98,66 @@ json model_json(const engine::ModelInfo& info, const std::string& hash) {
           {"has_confidence", info.has_confidence}, {"device", info.device}, {"dtype", info.dtype}};
 }
 
+// Generates one batch and turns the results into records (everything but the verdicts).
+Generated generate_batch(engine::Engine& eng, const RunOptions& o, size_t task, std::vector<const WorkItem*> items,
+                         int64_t batch_id) {
+  Generated g;
+  g.task = task;
+  g.items = std::move(items);
+  std::vector<engine::GenerateRequest> reqs;
+  for (const WorkItem* w : g.items) reqs.push_back({*w->ids, w->seed});
+  engine::SamplerParams sp = o.sampler;
+  sp.trace = g.items.front()->trace;  // traced samples are batched apart (tracing is per call)
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = eng.generate(reqs, sp);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  int forwards = 0;  // rows of a batch share their forwards: the batch ran as long as its longest row
+  for (const auto& r : res) forwards = std::max(forwards, r.nfe);
+  for (size_t i = 0; i < g.items.size(); ++i) {
+    const engine::GenerateResult& r = res.at(i);
+    results::SampleRecord rec;
+    rec.key = g.items[i]->key;
+    rec.doc_index = g.items[i]->doc->index;
+    rec.output = eng.decode(r.tokens);
+    rec.gen = {static_cast<int>(r.tokens.size()), r.nfe, r.blocks, r.remasks, r.revisions, r.hit_eos, {}};
+    for (const auto& bs : r.block_stats) rec.gen.block_remasks.push_back(bs.remasks);
+    rec.batch = {batch_id, static_cast<int>(g.items.size()), ms, forwards};
+    if (sp.trace) rec.trace = trace_json(r, eng, sp.block_size);
+    g.records.push_back(std::move(rec));
+  }
+  return g;
+}
+
+// Scores a generated batch (code tasks: all sandbox jobs in one run_batch) and appends it durably.
+// Returns the number of generated tokens in the batch.
+int64_t score_and_append(Generated& g, const RunPlan& plan, sandbox::Executor* sb, const std::string& samples_path) {
+  const tasks::TaskData& td = plan.data[g.task];
+  const std::string& protocol = plan.protocols[g.task];
+  std::vector<const tasks::Doc*> docs;
+  std::vector<std::string> outputs;
+  for (size_t i = 0; i < g.items.size(); ++i) {
+    docs.push_back(g.items[i]->doc);
+    outputs.push_back(cut_at_stop(g.records[i].output, g.items[i]->prompt->stop));
+  }
+  auto scores = tasks::score_batch(td, docs, outputs, protocol, sb);
+  int64_t tokens = 0;
+  for (size_t i = 0; i < g.items.size(); ++i) {
+    apply_score(g.records[i], td, *g.items[i]->doc, protocol, *g.items[i]->prompt, scores.at(i));
+    tokens += g.records[i].gen.tokens;
+  }
+  results::append_records(samples_path, g.records);  // durable before it counts as done
+  return tokens;
+}
+
 }  // namespace
 
 RunOutcome run_evaluation(const RunOptions& o) {
   const auto t_start = std::chrono::steady_clock::now();
-  // 1. Sandbox supervisor first (fork before any thread exists), only when a code task runs.
-  std::unique_ptr<sandbox::Sandbox> sb;
-  for (const auto& name : o.tasks)
-    if (tasks::find_task(name).kind == tasks::Kind::Code && !sb) {
-      sandbox::SandboxOptions so;
-      so.workers = o.sandbox_workers;
-      sb = sandbox::make_sandbox(so);
-      std::fprintf(stderr, "sandbox: %s\n", sb->isolation().summary().c_str());
-    }
+  std::unique_ptr<sandbox::Sandbox> sb = sandbox_if_needed(o);  // 1. before any thread
+  RunPlan plan;
+  load_plan_tasks(plan, o);                                      // 2. data files
 
-  // 2. Tasks and their prompts.
-  std::vector<tasks::TaskData> data;
-  std::vector<std::string> protocols;
-  for (const auto& name : o.tasks) {
-    data.push_back(tasks::load_task(name, o.data_dir));
-    protocols.push_back(o.protocol.empty() ? data.back().spec->protocols.front() : o.protocol);
-  }
-
-  // 3. Engine.
-  engine::EngineOptions eo;
+  engine::EngineOptions eo;                                      // 3. model
   eo.model = o.model;
   eo.device = o.device;
   eo.dtype = o.dtype;
@@ -132,141 +170,62 @@ RunOutcome run_evaluation(const RunOptions& o) {
   const std::string mhash = model_hash(info);
   const std::string shash = engine::params_hash(o.sampler);
 
-  // 4. Run directory: fresh, or resumed under the same configuration.
+  // 4. Run directory: fresh, or resumed under the same configuration (model hash included).
   json config = o.config_json();
   config["model_hash"] = mhash;
   results::RunPaths paths(o.out);
   results::RunIdentity id = results::open_run_dir(paths, config, o.resume);
   results::RecordFileContents existing;
   if (o.resume) existing = results::recover_records(paths.samples());
+  if (existing.torn_tail) std::fprintf(stderr, "resume: dropped a torn last line of %s\n", paths.samples().c_str());
   std::set<std::string> done_keys;
   int64_t next_batch = 0;
   for (const auto& r : existing.records) {
     done_keys.insert(r.key.str());
     next_batch = std::max(next_batch, r.batch.id + 1);
   }
-  if (existing.torn_tail) std::fprintf(stderr, "resume: dropped a torn last line of %s\n", paths.samples().c_str());
 
-  // 5. Work list, in task order; prompts are built once per doc and shared by its repeats.
-  std::vector<std::vector<tasks::Prompt>> prompts(data.size());
-  std::vector<std::vector<std::vector<int32_t>>> prompt_ids(data.size());
-  std::vector<std::vector<WorkItem>> work(data.size());
-  std::vector<int64_t> todo(data.size(), 0), before(data.size(), 0);
-  for (size_t t = 0; t < data.size(); ++t) {
-    const auto& docs = data[t].docs;
-    size_t n = o.limit > 0 ? std::min<size_t>(docs.size(), static_cast<size_t>(o.limit)) : docs.size();
-    prompts[t].reserve(n);
-    prompt_ids[t].reserve(n);
-    int64_t ordinal = 0;
-    for (size_t i = 0; i < n; ++i) {
-      prompts[t].push_back(tasks::build_prompt(data[t], docs[i], protocols[t]));
-      const tasks::Prompt& p = prompts[t].back();
-      std::vector<engine::ChatMessage> msgs;
-      for (const auto& m : p.messages) msgs.push_back({m.role, m.content});
-      std::vector<int32_t> ids = eng->encode_chat(msgs);
-      if (!p.answer_prefix.empty()) {
-        auto pre = eng->encode(p.answer_prefix);
-        ids.insert(ids.end(), pre.begin(), pre.end());
-      }
-      prompt_ids[t].push_back(std::move(ids));
-      for (int k = 0; k < o.samples; ++k, ++ordinal) {
-        WorkItem w;
-        w.task = t;
-        w.doc = &docs[i];
-        w.prompt = &p;
-        w.ids = &prompt_ids[t].back();
-        w.repeat = k;
-        w.trace = ordinal < o.trace_samples;
-        w.key = {data[t].spec->name, docs[i].id, k, shash, mhash};
-        if (done_keys.count(w.key.str())) {
-          ++before[t];
-          continue;
-        }
-        work[t].push_back(std::move(w));
-        ++todo[t];
-      }
-    }
-  }
+  plan_work(plan, o, *eng, shash, mhash, done_keys);             // 5. prompts and work list
   RunOutcome out;
   out.dir = o.out;
   out.run_id = id.run_id;
-  for (size_t t = 0; t < data.size(); ++t) {
-    out.generated += todo[t];
-    out.skipped += before[t];
+  for (size_t t = 0; t < plan.data.size(); ++t) {
+    out.generated += plan.todo[t];
+    out.skipped += plan.done_before[t];
   }
   std::fprintf(stderr, "run %s: %lld samples to generate, %lld already done; model %s (%s, %s), policy %s, steps %d\n",
                id.run_id.c_str(), static_cast<long long>(out.generated), static_cast<long long>(out.skipped),
                info.name.c_str(), info.device.c_str(), info.dtype.c_str(), engine::policy_name(o.sampler.policy),
                o.sampler.steps);
 
-  // 6. Scoring thread + generation loop.
+  // 6. Generation on this thread, scoring + durable appends on another.
   ProgressOptions po;
   po.tty = ::isatty(STDERR_FILENO);
   po.stall_warn_s = o.stall_warn_s;
-  Progress progress(o.tasks, todo, before, po);
+  Progress progress(o.tasks, plan.todo, plan.done_before, po);
   progress.start();
   BatchQueue queue;
-  std::exception_ptr score_error;
+  std::exception_ptr score_error, gen_error;
   std::thread scorer([&] {
     try {
       Generated g;
       while (queue.pop(g)) {
-        const tasks::TaskData& td = data[g.task];
-        std::vector<const tasks::Doc*> docs;
-        std::vector<std::string> outputs;
-        for (size_t i = 0; i < g.items.size(); ++i) {
-          docs.push_back(g.items[i]->doc);
-          outputs.push_back(cut_at_stop(g.records[i].output, g.items[i]->prompt->stop));
-        }
-        auto scores = tasks::score_batch(td, docs, outputs, protocols[g.task], sb.get());
-        int64_t tokens = 0;
-        for (size_t i = 0; i < g.items.size(); ++i) {
-          apply_score(g.records[i], td, *g.items[i]->doc, protocols[g.task], *g.items[i]->prompt, scores.at(i));
-          tokens += g.records[i].gen.tokens;
-        }
-        results::append_records(paths.samples(), g.records);  // durable before it counts as done
+        int64_t tokens = score_and_append(g, plan, sb.get(), paths.samples());
         progress.add(g.task, static_cast<int64_t>(g.records.size()), tokens);
       }
     } catch (...) {
       score_error = std::current_exception();
-      queue.abort();
+      queue.abort();  // stops the generation loop at its next batch
     }
   });
-  std::exception_ptr gen_error;
   try {
-    for (size_t t = 0; t < data.size() && !queue.aborted(); ++t) {
-      // Traced samples go in their own batches: tracing is a sampler flag of the whole call.
+    for (size_t t = 0; t < plan.data.size() && !queue.aborted(); ++t) {
       std::vector<const WorkItem*> traced, plain;
-      for (const auto& w : work[t]) (w.trace ? traced : plain).push_back(&w);
+      for (const auto& w : plan.work[t]) (w.trace ? traced : plain).push_back(&w);
       for (auto* group : {&traced, &plain})
         for (size_t b = 0; b < group->size() && !queue.aborted(); b += o.batch) {
-          Generated g;
-          g.task = t;
-          g.items.assign(group->begin() + b, group->begin() + std::min(group->size(), b + o.batch));
-          std::vector<engine::GenerateRequest> reqs;
-          for (const WorkItem* w : g.items)
-            reqs.push_back({*w->ids, sample_seed(o.seed, w->key.task, w->key.doc_id, w->repeat)});
-          engine::SamplerParams sp = o.sampler;
-          sp.trace = g.items.front()->trace;
-          const auto t0 = std::chrono::steady_clock::now();
-          auto res = eng->generate(reqs, sp);
-          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-          int forwards = 0;
-          for (const auto& r : res) forwards = std::max(forwards, r.nfe);
-          const int64_t batch_id = next_batch++;
-          for (size_t i = 0; i < g.items.size(); ++i) {
-            const engine::GenerateResult& r = res.at(i);
-            results::SampleRecord rec;
-            rec.key = g.items[i]->key;
-            rec.doc_index = g.items[i]->doc->index;
-            rec.output = eng->decode(r.tokens);
-            rec.gen = {static_cast<int>(r.tokens.size()), r.nfe, r.blocks, r.remasks, r.revisions, r.hit_eos, {}};
-            for (const auto& bs : r.block_stats) rec.gen.block_remasks.push_back(bs.remasks);
-            rec.batch = {batch_id, static_cast<int>(g.items.size()), ms, forwards};
-            if (sp.trace) rec.trace = trace_json(r, *eng, sp.block_size);
-            g.records.push_back(std::move(rec));
-          }
-          queue.push(std::move(g));
+          std::vector<const WorkItem*> items(group->begin() + b, group->begin() + std::min(group->size(), b + o.batch));
+          queue.push(generate_batch(*eng, o, t, std::move(items), next_batch++));
         }
     }
   } catch (...) {
@@ -280,12 +239,14 @@ RunOutcome run_evaluation(const RunOptions& o) {
 
   // 7. Summary and database.
   json task_versions = json::object(), task_protocols = json::object();
-  for (size_t t = 0; t < data.size(); ++t) {
-    task_versions[data[t].spec->name] = data[t].spec->version;
-    task_protocols[data[t].spec->name] = protocols[t];
+  for (size_t t = 0; t < plan.data.size(); ++t) {
+    task_versions[plan.data[t].spec->name] = plan.data[t].spec->version;
+    task_protocols[plan.data[t].spec->name] = plan.protocols[t];
   }
+  std::string label = o.label.empty() ? std::filesystem::path(o.out).lexically_normal().filename().string() : o.label;
+  if (label.empty()) label = std::filesystem::path(o.out).lexically_normal().parent_path().filename().string();
   json header = {
-      {"label", o.label.empty() ? std::filesystem::path(o.out).lexically_normal().filename().string() : o.label},
+      {"label", label},
       {"run_id", id.run_id},
       {"started_at", id.started_at},
       {"remedi_version", remedi::version()},
@@ -301,9 +262,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
       {"sandbox", sb ? json(sb->isolation().summary()) : json()},
       {"last_invocation", {{"generated", out.generated}, {"skipped", out.skipped},
                            {"wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}}}};
-  if (header["label"] == "") header["label"] = "run";
-  FinalizeResult fin = finalize_run(paths, header, o.tasks, o.db);
-  out.summary = fin.summary;
+  out.summary = finalize_run(paths, header, o.tasks, o.db).summary;
   return out;
 }
 
