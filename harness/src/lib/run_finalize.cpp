@@ -18,7 +18,8 @@ FinalizeResult finalize_run(const results::RunPaths& p, const json& header, cons
                             const std::string& db) {
   auto contents = results::read_records(p.samples());
   json h = header;
-  h["finished_at"] = results::utc_now_iso();
+  // A re-score keeps the generation's finish time (the database orders checkpoints by it).
+  if (!h.contains("finished_at")) h["finished_at"] = results::utc_now_iso();
   json s = results::make_summary(h, contents.records, task_order);
   // The task module's metrics (its definitions of accuracy, item-level accuracy and pass@k).
   std::map<std::string, std::vector<tasks::SampleRecord>> by_task;
