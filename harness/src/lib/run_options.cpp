@@ -18,6 +18,7 @@ nlohmann::json RunOptions::config_json() const {
           {"steps", sampler.steps},
           {"limit", limit},
           {"samples", samples},
+          {"tokenizer", tokenizer.empty() ? nlohmann::json() : nlohmann::json(sha256_file(tokenizer))},
           {"device", device},
           {"dtype", dtype},
           {"data_dir", data_dir},
@@ -47,6 +48,8 @@ RunOptions parse_run_options(Args& a) {
   o.limit = a.get_int("--limit", 0);
   o.samples = static_cast<int>(a.get_int("--samples", 1));
   o.batch = static_cast<int>(a.get_int("--batch", 8));
+  o.tokenizer = a.get("--tokenizer", "");
+  if (!o.tokenizer.empty()) o.tokenizer = std::filesystem::absolute(o.tokenizer).lexically_normal().string();
   o.device = a.get("--device", "cpu");
   o.dtype = a.get("--dtype", "auto");
   o.out = a.get("--out");
@@ -81,6 +84,8 @@ indexes the run into the run database.
   --samples K               generations per doc, repeat 0..K-1 (default 1); with --temperature 0 the
                             repeats are identical, so use --temperature > 0 for pass@k
   --batch B                 rows per generate call (default 8)
+  --tokenizer FILE          tokenizer.json to use instead of the model's (presets have none), e.g.
+                            TINY/tokenizer.json with --model preset:remedi-9b for a real-shape run
   --device cpu|cuda         default cpu
   --dtype auto|f32|bf16     default auto
   --data-dir D              benchmark files (default $REMEDI_DATA, else ./data); harness/data is a small

@@ -21,6 +21,7 @@ struct RunOptions {
   int64_t limit = 0;                 // docs per task; 0 = all
   int samples = 1;                   // generations per doc (repeat 0..samples-1; pass@k)
   int batch = 8;                     // rows per generate call
+  std::string tokenizer;             // tokenizer.json for models without one (presets); "" = the model's
   std::string device = "cpu";        // "cpu", "cuda", "cuda:N"
   std::string dtype = "auto";        // "auto" (cpu f32, cuda bf16), "f32", "bf16"
   std::string out;                   // run directory

@@ -99,8 +99,8 @@ json model_json(const engine::ModelInfo& info, const std::string& hash) {
 }
 
 // Generates one batch and turns the results into records (everything but the verdicts).
-Generated generate_batch(engine::Engine& eng, const RunOptions& o, size_t task, std::vector<const WorkItem*> items,
-                         int64_t batch_id) {
+Generated generate_batch(engine::Engine& eng, const TextCodec& codec, const RunOptions& o, size_t task,
+                         std::vector<const WorkItem*> items, int64_t batch_id) {
   Generated g;
   g.task = task;
   g.items = std::move(items);
@@ -118,11 +118,11 @@ Generated generate_batch(engine::Engine& eng, const RunOptions& o, size_t task, 
     results::SampleRecord rec;
     rec.key = g.items[i]->key;
     rec.doc_index = g.items[i]->doc->index;
-    rec.output = eng.decode(r.tokens);
+    rec.output = codec.decode(r.tokens);
     rec.gen = {static_cast<int>(r.tokens.size()), r.nfe, r.blocks, r.remasks, r.revisions, r.hit_eos, {}};
     for (const auto& bs : r.block_stats) rec.gen.block_remasks.push_back(bs.remasks);
     rec.batch = {batch_id, static_cast<int>(g.items.size()), ms, forwards};
-    if (sp.trace) rec.trace = trace_json(r, eng, sp.block_size);
+    if (sp.trace) rec.trace = trace_json(r, codec, sp.block_size);
     g.records.push_back(std::move(rec));
   }
   return g;
@@ -163,9 +163,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
   eo.dtype = o.dtype;
   eo.max_batch = o.batch;
   auto eng = engine::Engine::open(eo);
-  if (!eng->has_tokenizer())
-    throw Error("the model has no tokenizer, so prompts cannot be encoded", o.model,
-                "use a checkpoint directory (e.g. `remedi-eval make-tiny-model DIR` for a tiny one), not a preset");
+  auto codec = make_text_codec(*eng, o.tokenizer);
   const engine::ModelInfo& info = eng->info();
   const std::string mhash = model_hash(info);
   const std::string shash = engine::params_hash(o.sampler);
@@ -185,7 +183,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
     next_batch = std::max(next_batch, r.batch.id + 1);
   }
 
-  plan_work(plan, o, *eng, shash, mhash, done_keys);             // 5. prompts and work list
+  plan_work(plan, o, *codec, shash, mhash, done_keys);             // 5. prompts and work list
   RunOutcome out;
   out.dir = o.out;
   out.run_id = id.run_id;
@@ -225,7 +223,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
       for (auto* group : {&traced, &plain})
         for (size_t b = 0; b < group->size() && !queue.aborted(); b += o.batch) {
           std::vector<const WorkItem*> items(group->begin() + b, group->begin() + std::min(group->size(), b + o.batch));
-          queue.push(generate_batch(*eng, o, t, std::move(items), next_batch++));
+          queue.push(generate_batch(*eng, *codec, o, t, std::move(items), next_batch++));
         }
     }
   } catch (...) {
@@ -256,6 +254,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
       {"sampler", {{"params", json::parse(engine::params_json(o.sampler))}, {"hash", shash},
                    {"policy", engine::policy_name(o.sampler.policy)}}},
       {"model", model_json(info, mhash)},
+      {"tokenizer", codec->source()},
       {"environment", environment_json(&info)},
       {"task_versions", task_versions},
       {"protocols", task_protocols},

@@ -11,7 +11,7 @@ void load_plan_tasks(RunPlan& plan, const RunOptions& o) {
   }
 }
 
-void plan_work(RunPlan& plan, const RunOptions& o, const engine::Engine& eng, const std::string& sampler_hash,
+void plan_work(RunPlan& plan, const RunOptions& o, const TextCodec& codec, const std::string& sampler_hash,
                const std::string& model_hash, const std::set<std::string>& done) {
   const size_t nt = plan.data.size();
   plan.prompts.assign(nt, {});
@@ -31,9 +31,9 @@ void plan_work(RunPlan& plan, const RunOptions& o, const engine::Engine& eng, co
       const tasks::Prompt& p = plan.prompts[t].back();
       std::vector<engine::ChatMessage> msgs;
       for (const auto& m : p.messages) msgs.push_back({m.role, m.content});
-      std::vector<int32_t> ids = eng.encode_chat(msgs);
+      std::vector<int32_t> ids = codec.encode_chat(msgs);
       if (!p.answer_prefix.empty()) {  // the assistant turn starts with the forced prefix
-        auto pre = eng.encode(p.answer_prefix);
+        auto pre = codec.encode(p.answer_prefix);
         ids.insert(ids.end(), pre.begin(), pre.end());
       }
       plan.prompt_ids[t].push_back(std::move(ids));

@@ -10,6 +10,7 @@
 #include "remedi/results/sample_record.h"
 #include "remedi/tasks/registry.h"
 #include "run_options.h"
+#include "text_codec.h"
 
 namespace remedi::cli {
 
@@ -38,7 +39,7 @@ struct RunPlan {
 void load_plan_tasks(RunPlan& plan, const RunOptions& o);
 
 // Builds prompts and the work list; keys in `done` (SampleKey::str()) are skipped and counted.
-void plan_work(RunPlan& plan, const RunOptions& o, const engine::Engine& eng, const std::string& sampler_hash,
+void plan_work(RunPlan& plan, const RunOptions& o, const TextCodec& codec, const std::string& sampler_hash,
                const std::string& model_hash, const std::set<std::string>& done);
 
 }  // namespace remedi::cli

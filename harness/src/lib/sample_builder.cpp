@@ -29,7 +29,7 @@ void apply_score(results::SampleRecord& r, const tasks::TaskData& t, const tasks
   r.task_record = std::move(j);
 }
 
-nlohmann::json trace_json(const engine::GenerateResult& g, const engine::Engine& eng, int block_size) {
+nlohmann::json trace_json(const engine::GenerateResult& g, const TextCodec& codec, int block_size) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& st : g.trace) {
     std::vector<std::string> text;
@@ -41,7 +41,7 @@ nlohmann::json trace_json(const engine::GenerateResult& g, const engine::Engine&
       }
       // Ids without visible text (specials, ids the tokenizer has no token for) show as <id> so a
       // trace of a random-weight model still shows where tokens changed.
-      std::string piece = eng.decode({st.tokens[i]});
+      std::string piece = codec.decode({st.tokens[i]});
       text.push_back(piece.empty() ? "<" + std::to_string(st.tokens[i]) + ">" : piece);
     }
     steps.push_back({{"block", st.block}, {"step", st.step}, {"tokens", text},

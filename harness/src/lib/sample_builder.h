@@ -10,6 +10,7 @@
 #include "remedi/engine/engine.h"
 #include "remedi/results/sample_record.h"
 #include "remedi/tasks/registry.h"
+#include "text_codec.h"
 
 namespace remedi::cli {
 
@@ -25,6 +26,6 @@ void apply_score(results::SampleRecord& r, const tasks::TaskData& t, const tasks
 
 // The trace of one generation in the report's format (report_html.h): per step, the text of every
 // block position (each id decoded alone), its mask state and whether it was just remasked.
-nlohmann::json trace_json(const engine::GenerateResult& g, const engine::Engine& eng, int block_size);
+nlohmann::json trace_json(const engine::GenerateResult& g, const TextCodec& codec, int block_size);
 
 }  // namespace remedi::cli
