@@ -60,24 +60,27 @@ void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
   cache_.ensure(cfg_.n_layers + static_cast<int>(w_.ups.size()), rows_, cfg_.n_heads, slots, cfg_.head_dim,
                 at::TensorOptions().device(dev_).dtype(dtype_));
 
-  // (B, Pmax) tokens right-padded with pad; positions 0..P_r-1 (padding gets 0: it is masked out).
-  std::vector<int32_t> flat(rows_ * pmax_, cfg_.pad_id);
-  std::vector<int64_t> pos(rows_ * pmax_, 0);
-  for (int64_t r = 0; r < rows_; ++r)
-    for (int64_t i = 0; i < lens[r]; ++i) {
-      flat[r * pmax_ + i] = prompts[r][i];
-      pos[r * pmax_ + i] = i;
-    }
   prompt_len_ = at::tensor(lens, at::kLong).to(dev_);
-  auto tokens = to_device_tokens(flat);
-  auto positions = at::from_blob(pos.data(), {rows_, pmax_}, at::kLong).to(dev_);
-  AttnContext ctx;
-  std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
-  ctx.write_slot = 0;
-  ctx.kv_len = pmax_;
-  if (ragged_) ctx.mask = (at::arange(pmax_, at::TensorOptions().device(dev_)).unsqueeze(0) <
-                           prompt_len_.unsqueeze(1)).view({rows_, 1, 1, pmax_});
-  run_streams(w_, cfg_, tokens, cache_, ctx);  // fills every layer's cache; no head needed
+  prompt_len_host_ = lens;
+  // One prefill forward per row, each into its own rows of the cache: a row's prompt states are
+  // then computed exactly as when it runs alone (one batched forward would change the matmul
+  // shapes, and with them the floating-point summation order of small prompts). Prefill is
+  // compute-bound for long prompts, so this costs little next to the denoising steps.
+  for (int64_t r = 0; r < rows_; ++r) {
+    KvCache row;  // views of row r of every layer
+    for (size_t l = 0; l < cache_.k.size(); ++l) {
+      row.k.push_back(cache_.k[l].narrow(0, r, 1));
+      row.v.push_back(cache_.v[l].narrow(0, r, 1));
+    }
+    row.rows = 1;
+    row.slots = cache_.slots;
+    auto tokens = at::tensor(std::vector<int64_t>(prompts[r].begin(), prompts[r].end()), at::kLong).view({1, lens[r]});
+    AttnContext ctx;
+    std::tie(ctx.cos, ctx.sin) = rope_.tables(at::arange(lens[r], at::kLong).view({1, lens[r]}).to(dev_));
+    ctx.write_slot = 0;
+    ctx.kv_len = lens[r];
+    run_streams(w_, cfg_, tokens.to(dev_), row, ctx);  // fills the row's cache; no head needed
+  }
   cache_len_ = pmax_;
 }
 
@@ -93,8 +96,8 @@ AttnContext TorchModel::block_context(int64_t T) const {
   ctx.write_slot = cache_len_;
   ctx.kv_len = cache_len_ + T;
   if (ragged_) {
-    auto s = at::arange(ctx.kv_len, at::TensorOptions().device(dev_)).unsqueeze(0);  // (1, S)
-    ctx.mask = ((s < prompt_len_.unsqueeze(1)) | (s >= pmax_)).view({rows_, 1, 1, ctx.kv_len});
+    ctx.row_len = prompt_len_host_;
+    ctx.pmax = pmax_;
   }
   return ctx;
 }

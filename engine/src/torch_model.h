@@ -71,6 +71,7 @@ class TorchModel : public DenoiseModel {
   // Batch state, set by prefill.
   int64_t rows_ = 0, pmax_ = 0, cache_len_ = 0;
   at::Tensor prompt_len_;          // (B) int64 on device
+  std::vector<int64_t> prompt_len_host_;  // (B) the same, on the host
   bool ragged_ = false;            // prompts of different lengths -> key padding mask needed
   // Step graph state: captured at the second greedy step of a block, replayed until the commit.
   struct GraphKey {

@@ -13,14 +13,18 @@ Rope::Rope(const ModelConfig& c, at::Device dev) {
 
 std::pair<at::Tensor, at::Tensor> Rope::tables(const at::Tensor& positions) const {
   auto ang = positions.to(at::kFloat).unsqueeze(-1) * inv_freq;  // (B, T, D/2)
-  auto emb = at::cat({ang, ang}, -1).unsqueeze(1);                // (B, 1, T, D): angle table duplicated
+  auto emb = at::cat({ang, ang}, -1);                             // (B, T, D): angle table duplicated
+  emb = emb.view({emb.size(0), emb.size(1), 1, 1, emb.size(2)});  // (B, T, 1, 1, D): broadcast over q/k, heads
   return {emb.cos(), emb.sin()};
 }
 
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps) {
+  // ATen's rms_norm without a weight upcasts to float32, normalises (x * rsqrt(mean(x^2) + eps))
+  // and casts back to the input dtype in one fused pass; the weight is applied after the cast, in
+  // the input dtype, which is LLaDA's order (MODEL.md §1).
+  if (x.is_cuda()) return at::rms_norm(x, {x.size(-1)}, std::nullopt, eps) * w;
   auto xf = x.to(at::kFloat);
-  auto y = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
-  return w * y.to(x.scalar_type());  // cast back to the input dtype, then scale (LLaDA's order)
+  return w * (xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps)).to(x.scalar_type());
 }
 
 namespace {
@@ -29,8 +33,25 @@ at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tens
   auto xf = x.to(at::kFloat);
   auto halves = xf.chunk(2, -1);
   auto rot = at::cat({-halves[1], halves[0]}, -1);
-  return (xf * cos + rot * sin).to(x.scalar_type());
+  return (xf * cos).addcmul_(rot, sin).to(x.scalar_type());
 }
+// Attention of q (B, H, T, D) over the cache (B, H, S_cap, D): no causal mask, scale 1/sqrt(D).
+at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, const AttnContext& ctx) {
+  if (ctx.row_len.empty())
+    return at::scaled_dot_product_attention(q, K.narrow(2, 0, ctx.kv_len), V.narrow(2, 0, ctx.kv_len), ctx.mask);
+  const int64_t B = q.size(0);
+  std::vector<at::Tensor> rows;
+  rows.reserve(B);
+  for (int64_t r = 0; r < B; ++r) {  // a block: the row's prompt slots, then the shared generated slots
+    const int64_t P = ctx.row_len[r];
+    auto Kr = K.narrow(0, r, 1), Vr = V.narrow(0, r, 1);
+    auto Ks = at::cat({Kr.narrow(2, 0, P), Kr.narrow(2, ctx.pmax, ctx.kv_len - ctx.pmax)}, 2);
+    auto Vs = at::cat({Vr.narrow(2, 0, P), Vr.narrow(2, ctx.pmax, ctx.kv_len - ctx.pmax)}, 2);
+    rows.push_back(at::scaled_dot_product_attention(q.narrow(0, r, 1), Ks, Vs));
+  }
+  return at::cat(rows, 0);
+}
+
 }  // namespace
 
 at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& cache, int layer,
@@ -38,20 +59,19 @@ at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& ca
   const int64_t B = x.size(0), T = x.size(1), H = c.n_heads, D = c.head_dim, d = c.d_model;
   auto h = rms_norm(x, w.attn_norm, c.rms_eps);
   auto qkv = at::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
-  auto q = qkv.select(2, 0).transpose(1, 2);                // (B, H, T, D)
-  auto k = qkv.select(2, 1).transpose(1, 2);
+  // q and k rotated together in one pass; K is rotated before it is stored (MODEL.md §1).
+  auto qk = apply_rope(qkv.narrow(2, 0, 2), ctx.cos, ctx.sin);  // (B, T, 2, H, D)
+  auto q = qk.select(2, 0).transpose(1, 2);                  // (B, H, T, D)
+  auto k = qk.select(2, 1).transpose(1, 2);
   auto v = qkv.select(2, 2).transpose(1, 2);
-  q = apply_rope(q, ctx.cos, ctx.sin);
-  k = apply_rope(k, ctx.cos, ctx.sin);  // K is rotated before it is stored (MODEL.md §1)
   auto K = cache.key(layer), V = cache.value(layer);       // (B, H, S_cap, D)
   K.narrow(2, ctx.write_slot, T).copy_(k);
   V.narrow(2, ctx.write_slot, T).copy_(v);
-  auto att = at::scaled_dot_product_attention(q, K.narrow(2, 0, ctx.kv_len), V.narrow(2, 0, ctx.kv_len),
-                                              ctx.mask);    // no causal mask; scale 1/sqrt(D)
+  auto att = attend(q, K, V, ctx);                         // (B, H, T, D)
   auto o = at::linear(att.transpose(1, 2).reshape({B, T, d}), w.wo);
   auto x1 = x + o;
   auto gu = at::linear(rms_norm(x1, w.ff_norm, c.rms_eps), w.w_gate_up).chunk(2, -1);  // (B, T, mlp) x2
-  return x1 + at::linear(at::silu(gu[0]) * gu[1], w.w_down);
+  return x1 + at::linear(at::silu(gu[0]).mul_(gu[1]), w.w_down);
 }
 
 StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Tensor& tokens, KvCache& cache,

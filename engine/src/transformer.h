@@ -15,16 +15,21 @@ namespace remedi::engine {
 struct Rope {
   at::Tensor inv_freq;  // (D/2) float32, 1 / theta^(2i/D)
   Rope(const ModelConfig& c, at::Device dev);
-  // positions (B, T) int64 -> cos, sin (B, 1, T, D) float32
+  // positions (B, T) int64 -> cos, sin (B, T, 1, 1, D) float32 (broadcast over q/k and heads)
   std::pair<at::Tensor, at::Tensor> tables(const at::Tensor& positions) const;
 };
 
 // Where a forward reads and writes the cache.
 struct AttnContext {
-  at::Tensor cos, sin;             // (B, 1, T, D) float32 for the query tokens
+  at::Tensor cos, sin;             // (B, T, 1, 1, D) float32 for the query tokens
   int64_t write_slot = 0;          // the T new keys/values go to slots [write_slot, write_slot+T)
   int64_t kv_len = 0;              // attention reads slots [0, kv_len)
   std::optional<at::Tensor> mask;  // (B, 1, 1|T, kv_len) bool, true = attend; none = every slot valid
+  // Blocks of a ragged batch (prompts of different lengths): row r attends exactly to its own
+  // slots [0, row_len[r]) and [pmax, kv_len), one attention call per row, so a row computes bit for
+  // bit what it computes alone (a padding mask would shift the kernel's blocking of the keys).
+  std::vector<int64_t> row_len;    // empty = not ragged
+  int64_t pmax = 0;
 };
 
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);  // float32 inside, cast, * w
