@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "remedi/common/error.h"
@@ -123,6 +124,18 @@ static std::string str_at(const json& j, const char* a, const char* b = nullptr)
   return dump_json(*p);
 }
 
+// The run's protocol: the --protocol flag, else the distinct per-task defaults joined by ','.
+static std::string protocol_of(const json& s) {
+  std::string p = str_at(s, "config", "protocol");
+  if (!p.empty() || !s.contains("protocols") || !s["protocols"].is_object()) return p;
+  std::vector<std::string> seen;
+  for (auto& [task, v] : s["protocols"].items())
+    if (v.is_string() && std::find(seen.begin(), seen.end(), v.get<std::string>()) == seen.end())
+      seen.push_back(v.get<std::string>());
+  for (size_t i = 0; i < seen.size(); ++i) p += (i ? "," : "") + seen[i];
+  return p;
+}
+
 std::string RunDb::index_run(const RunData& run) {
   const json& s = run.summary;
   std::string run_id = str_at(s, "run_id");
@@ -137,7 +150,7 @@ std::string RunDb::index_run(const RunData& run) {
     ins.text(1, run_id).text(2, run.label()).text(3, std::filesystem::absolute(run.dir).string())
         .text(4, str_at(s, "model", "name")).text(5, str_at(s, "model", "hash"))
         .text(6, str_at(s, "sampler", "hash")).text(7, str_at(s, "sampler", "policy"))
-        .text(8, str_at(s, "config", "protocol")).integer(9, steps).text(10, str_at(s, "git_sha"))
+        .text(8, protocol_of(s)).integer(9, steps).text(10, str_at(s, "git_sha"))
         .text(11, str_at(s, "started_at")).text(12, str_at(s, "finished_at"))
         .integer(13, static_cast<int64_t>(run.records.size())).text(14, dump_json(s));
     ins.run();
