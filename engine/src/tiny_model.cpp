@@ -104,6 +104,16 @@ std::vector<float> tiny_tensor_values(const TinySpec& s, const TensorSpec& t) {
   } else {
     fill_normal(v, state, 0.0f, 0.02f);  // init_std 0.02 of the official config
   }
+  if (name == "ff_out.weight" && t.shape.size() == 2) {
+    // LM head rows of ids the tiny tokenizer has no token for are zero: their logits are exactly 0
+    // while the ~640 real tokens (and EOS) get random ones, so the random model's argmax decodes to
+    // visible text in demos instead of ids that decode to nothing.
+    const int64_t rows = t.shape[0], cols = t.shape[1];
+    const int64_t regular = 256 + kTinyTokenizerMerges;
+    const int64_t eos = ModelConfig{}.eos_id;
+    for (int64_t r = regular; r < rows; ++r)
+      if (r != eos) std::fill(v.begin() + r * cols, v.begin() + (r + 1) * cols, 0.0f);
+  }
   return v;
 }
 

@@ -84,7 +84,7 @@ static int run_generate(remedi::Args& a) {
     std::cout << j.dump() << "\n";
   } else {
     if (eng->has_tokenizer())
-      std::cout << text << "\n";
+      std::cout << text << std::endl;
     else
       std::cout << "(no tokenizer) tokens: " << nlohmann::json(res.tokens).dump() << "\n";
     std::fprintf(stderr, "[%s, %s] policy=%s steps=%d nfe=%d blocks=%d remasks=%d revisions=%d tokens=%zu eos=%s\n",
