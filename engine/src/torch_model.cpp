@@ -52,6 +52,11 @@ void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
     pmax_ = std::max<int64_t>(pmax_, p.size());
   }
   ragged_ = std::any_of(lens.begin(), lens.end(), [&](int64_t l) { return l != pmax_; });
+  // On CUDA a ragged batch attends through a key-padding mask (one fused attention call, no
+  // copies); the generated slots then start at a multiple of 16, the alignment the fused masked
+  // kernels want. (Bitwise batch invariance is not on offer from cuBLAS anyway; on the CPU the
+  // exact per-row path below keeps batched rows bit-identical to single runs.)
+  if (ragged_ && dev_.is_cuda()) pmax_ = (pmax_ + 15) / 16 * 16;
   int64_t slots = pmax_ + ((reserve_new_ + 31) / 32) * 32 + 64;  // + slack for a block size other than 32
   if (pmax_ + reserve_new_ > cfg_.max_seq_len)
     throw Error("prompt (" + std::to_string(pmax_) + " tokens) + max_new_tokens (" + std::to_string(reserve_new_) +
@@ -95,7 +100,10 @@ AttnContext TorchModel::block_context(int64_t T) const {
   std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
   ctx.write_slot = cache_len_;
   ctx.kv_len = cache_len_ + T;
-  if (ragged_) {
+  if (ragged_ && dev_.is_cuda()) {
+    auto s = at::arange(ctx.kv_len, at::TensorOptions().device(dev_)).unsqueeze(0);  // (1, S)
+    ctx.mask = ((s < prompt_len_.unsqueeze(1)) | (s >= pmax_)).view({rows_, 1, 1, ctx.kv_len});
+  } else if (ragged_) {
     ctx.row_len = prompt_len_host_;
     ctx.pmax = pmax_;
   }
