@@ -155,8 +155,16 @@ while True:
     pass
 )", "", {Outcome::Timeout}, 2));
 
-  v.push_back(make("ctypes_syscalls", "socket/ptrace/mount/unshare/setns through ctypes", R"(
-import ctypes, ctypes.util
+  v.push_back(make("ctypes_in_driver", "ctypes inside the tested interpreter (memory access)", R"(
+import ctypes
+libc = ctypes.CDLL(None)
+print('ESCAPED: ctypes loaded', libc)
+)", "", {Outcome::Error}));
+
+  v.push_back(make("ctypes_syscalls", "a fresh child interpreter: socket/ptrace/mount/unshare/bpf via ctypes, read /proc/1/mem", R"(
+import os, sys
+child = r"""
+import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 checks = {
     'socket(AF_INET)': lambda: libc.socket(2, 1, 0),
@@ -172,7 +180,38 @@ for name, f in checks.items():
     print(name, rc, ctypes.get_errno())
     if rc >= 0:
         print('ESCAPED:', name)
+for p in ['/proc/%d/mem' % os.getppid(), '/proc/%d/environ' % os.getppid()]:
+    try:
+        open(p, 'rb').read(16)
+        print('ESCAPED: read', p)
+    except OSError as e:
+        print('refused', p, e.errno)
+""".replace('os.getppid()', str(os.getpid()))
+pid = os.posix_spawn(sys.executable, [sys.executable, '-I', '-S', '-c', 'import os\n' + child], {})
+_, status = os.waitpid(pid, 0)
+assert status == 0, status
 )", "", {Outcome::Pass}));
+
+  v.push_back(make("forge_via_introspection", "find the verdict nonce through frames, gc, audit events", R"(
+import sys, gc
+found = []
+def attempt(name, f):
+    try:
+        found.append((name, f()))
+    except Exception as e:
+        print('refused', name, type(e).__name__)
+attempt('getframe', lambda: sys._getframe(1).f_locals)
+def tb():
+    try:
+        raise ValueError
+    except ValueError as e:
+        return e.__traceback__.tb_frame.f_back.f_locals
+attempt('tb_frame', tb)
+attempt('gc', lambda: [o for o in gc.get_objects() if isinstance(o, dict) and 'nonce' in o])
+attempt('audit', lambda: sys.audit('remedi.verdict', b'PASS', b'1', b''))
+attempt('settrace', lambda: sys.settrace(lambda *a: None))
+print('found', [n for n, _ in found])
+)", "assert False, 'the test must fail'\n", {Outcome::Fail}));
 
   v.push_back(make("spawn_shell", "os.posix_spawn('/bin/sh') that reads the canary and writes outside", R"(
 import os

@@ -199,6 +199,8 @@ void jail_child(const JailPlan& p) {
     // thread or child of the job outlives the verdict. Its parent (the relay) is outside the
     // namespace, hence getppid() == 0 here.
     die_with_parent(p, 0);
+    // Its own session too: the relay's process group must not be reachable with kill(0, ...).
+    if (::setsid() < 0) fail(p, kStepSetsid);
     build_root(p);
     finish_and_exec(p);
   }

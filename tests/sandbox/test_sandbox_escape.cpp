@@ -73,6 +73,7 @@ TEST_CASE("the probes cover the acceptance list", "[sandbox]") {
   for (const char* n : {"fork_bomb", "memory_bomb", "loop_python", "loop_c_bigpow", "loop_c_regex", "disk_fill",
                         "write_outside", "read_canary", "tcp_connect", "signal_supervisor", "sys_exit_early",
                         "os_exit_early", "eq_always_true", "stdout_flood", "ignore_signals", "ctypes_syscalls",
+                        "ctypes_in_driver", "forge_via_introspection", "print_fake_pass",
                         "spawn_shell", "exec_shell", "linger_after_verdict"})
     CHECK(names.count(n) == 1);
 }
