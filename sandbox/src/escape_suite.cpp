@@ -199,7 +199,7 @@ SuiteReport run_escape_suite(Sandbox& sb, EscapeEnv& env) {
 std::string format_report(const SuiteReport& rep) {
   std::string s;
   char line[512];
-  std::snprintf(line, sizeof line, "%-22s %-22s %-13s %8s  %s\n", "probe", "expected", "got", "time", "verdict");
+  std::snprintf(line, sizeof line, "%-24s %-22s %-13s %8s  %s\n", "probe", "expected", "got", "time", "verdict");
   s += line;
   for (auto& p : rep.probes) {
     std::string exp;
@@ -207,7 +207,7 @@ std::string format_report(const SuiteReport& rep) {
     std::string verdict = !p.escapes.empty() ? "ESCAPE: " + p.escapes.front()
                           : !p.expected_outcome ? "UNEXPECTED: " + p.result.detail.substr(0, 80)
                           : !p.in_time ? "TOO SLOW" : "contained";
-    std::snprintf(line, sizeof line, "%-22s %-22s %-13s %7.2fs  %s\n", p.probe.name.c_str(), exp.c_str(),
+    std::snprintf(line, sizeof line, "%-24s %-22s %-13s %7.2fs  %s\n", p.probe.name.c_str(), exp.c_str(),
                   outcome_name(p.result.outcome), p.result.wall_ms / 1000.0, verdict.c_str());
     s += line;
   }
