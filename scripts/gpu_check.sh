@@ -36,5 +36,10 @@ PY
 if [ "${1:-}" != quick ]; then
   $B bench --model preset:remedi-9b --device cuda --batch 1,8,64 --prefix 1024 --gen 256 --steps 32 \
     --json "$OUT/bench.json"
+  python3 - "$OUT/bench.json" "$(nvidia-smi --query-gpu=driver_version --format=csv,noheader | head -1)" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j["nvidia_driver"] = sys.argv[2].strip()
+json.dump(j, open(sys.argv[1], "w"), indent=2)
+PY
 fi
 echo "== done $(date -u)"

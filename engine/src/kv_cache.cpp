@@ -9,9 +9,11 @@ void KvCache::ensure(int layers, int64_t r, int64_t heads, int64_t s, int64_t he
   if (!fits) {
     k.clear();
     v.clear();  // free first: never hold two caches at once
+    // Zeroed once: slots a row never writes (prompt padding of a ragged batch) are masked out of
+    // attention, but a masked weight of 0 times an uninitialised NaN would still be NaN.
     for (int l = 0; l < layers; ++l) {
-      k.push_back(at::empty({r, heads, s, head_dim}, o));
-      v.push_back(at::empty({r, heads, s, head_dim}, o));
+      k.push_back(at::zeros({r, heads, s, head_dim}, o));
+      v.push_back(at::zeros({r, heads, s, head_dim}, o));
     }
   }
   rows = r;
