@@ -78,6 +78,21 @@ int make_file(const char* path) {
   return 0;
 }
 
+// "/proc/self/fd/<fd>" into buf (>= 32 bytes), without snprintf (not async-signal-safe).
+void fd_path(char* buf, int fd) {
+  const char prefix[] = "/proc/self/fd/";
+  int n = 0;
+  for (; prefix[n]; ++n) buf[n] = prefix[n];
+  char digits[12];
+  int d = 0;
+  do {
+    digits[d++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0);
+  while (d > 0) buf[n++] = digits[--d];
+  buf[n] = '\0';
+}
+
 // Read-only, nosuid, nodev on a whole mount tree. mount_setattr(2) (Linux 5.12) changes only the
 // named attributes; a MS_REMOUNT would also have to repeat the locked atime flags of the source.
 int make_readonly(const char* path, bool recursive) {
@@ -92,21 +107,35 @@ int make_readonly(const char* path, bool recursive) {
 // size-limited tmpfs /sandbox (the working directory). pivot_root then drops every host path from view.
 void build_root(const JailPlan& p) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(p, kStepMountPrivate);
+  // Bind sources are opened before the root tmpfs hides /tmp, and bound through
+  // /proc/self/fd/N, so a read-only path under the host's /tmp still works.
+  int src_fd[kMaxBinds];
+  int nsrc = 0;
+  for (; p.bind_sources && p.bind_sources[nsrc]; ++nsrc) {
+    if (nsrc == kMaxBinds) {
+      errno = E2BIG;
+      fail(p, kStepBindUsr);
+    }
+    if ((src_fd[nsrc] = ::open(p.bind_sources[nsrc], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) fail(p, kStepBindUsr);
+  }
   if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, p.root_opts) != 0) fail(p, kStepMountRoot);
   static const char* const dirs[] = {"/tmp/usr", "/tmp/dev", "/tmp/proc", "/tmp/sandbox", nullptr};
   for (int i = 0; dirs[i]; ++i)
     if (::mkdir(dirs[i], 0755) != 0) fail(p, kStepMkdir);
-  if (::symlink("sandbox", "/tmp/tmp") != 0) fail(p, kStepMkdir);
+  if (!p.tmp_holds_binds && ::symlink("sandbox", "/tmp/tmp") != 0) fail(p, kStepMkdir);
   for (int i = 0; p.link_paths && p.link_paths[i]; ++i)
     if (::symlink(p.link_targets[i], p.link_paths[i]) != 0) fail(p, kStepMkdir);
   if (::mount("/usr", "/tmp/usr", nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(p, kStepBindUsr);
   if (make_readonly("/tmp/usr", true) != 0) fail(p, kStepBindUsr);
   for (int i = 0; p.bind_parents && p.bind_parents[i]; ++i)
     if (::mkdir(p.bind_parents[i], 0755) != 0 && errno != EEXIST) fail(p, kStepMkdir);
-  for (int i = 0; p.bind_paths && p.bind_paths[i]; ++i) {
+  for (int i = 0; i < nsrc; ++i) {
     if (::mkdir(p.bind_paths[i], 0755) != 0 && errno != EEXIST) fail(p, kStepMkdir);
-    if (::mount(p.bind_sources[i], p.bind_paths[i], nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(p, kStepBindUsr);
+    char src[40];
+    fd_path(src, src_fd[i]);
+    if (::mount(src, p.bind_paths[i], nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(p, kStepBindUsr);
     if (make_readonly(p.bind_paths[i], true) != 0) fail(p, kStepBindUsr);
+    ::close(src_fd[i]);
   }
   static const char* const devs[][2] = {{"/dev/null", "/tmp/dev/null"}, {"/dev/zero", "/tmp/dev/zero"},
                                         {"/dev/random", "/tmp/dev/random"}, {"/dev/urandom", "/tmp/dev/urandom"}};

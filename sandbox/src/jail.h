@@ -14,7 +14,8 @@ namespace remedi::sandbox {
 
 // Fixed descriptor numbers inside the jail (see driver.cpp for how they are used).
 constexpr int kSpecFd = 3;     // read end: job header + program + tests; the driver closes it first
-constexpr int kVerdictFd = 4;  // write end: the driver's verdict line, prefixed by the job nonce
+constexpr int kVerdictFd = 4;
+constexpr int kMaxBinds = 32;  // host directories bound into the jail root (mirrored + ro_paths)  // write end: the driver's verdict line, prefixed by the job nonce
 
 // Steps of the jail, in order; a failed step is reported by number (names in step_name()).
 enum JailStep : int {
@@ -48,6 +49,8 @@ struct JailPlan {
   const char* const* link_paths = nullptr;
   const char* const* link_targets = nullptr;
   const char* const* bind_parents = nullptr; // directories to create first ("/tmp/opt")
+  bool tmp_holds_binds = false;  // a read-only path lives under the host's /tmp: the jail's /tmp is
+                                 // then a read-only directory holding it, not a link to /sandbox
   const char* const* bind_paths = nullptr;   // paths in the new root ("/tmp/lib")
   const char* const* bind_sources = nullptr; // host paths ("/lib")
   // basic level

@@ -121,12 +121,13 @@ void mirror_host_root(JobContext& ctx, const std::vector<std::string>& extra_ro)
       throw Error("read-only path is not an existing directory", path, "fix SandboxOptions::ro_paths");
     const std::string host = real;
     if (host == "/usr" || starts_with(host, "/usr/")) continue;  // already visible
-    // The jail's root is a tmpfs mounted over /tmp (it would hide a source there), and /sandbox,
-    // /dev, /proc are the jail's own.
-    for (const char* own : {"/tmp", "/sandbox", "/proc", "/dev"})
+    // /sandbox, /tmp, /dev and /proc are the jail's own (its tmp is a link to /sandbox).
+    for (const char* own : {"/sandbox", "/proc", "/dev"})
       if (host == own || starts_with(host, std::string(own) + "/"))
         throw Error("read-only path cannot be shown inside the jail", host,
-                    "use a directory outside /tmp, /sandbox, /proc and /dev");
+                    "use a directory outside /sandbox, /proc and /dev");
+    if (host == "/tmp") throw Error("read-only path /tmp would hide the jail's own /tmp", host, "name a subdirectory");
+    if (starts_with(host, "/tmp/")) ctx.tmp_holds_binds = true;
     if (host == "/") throw Error("read-only path '/' would expose the whole host", host, "name a directory");
     ctx.ro_paths.push_back(host);
     for (size_t pos = 1; (pos = host.find('/', pos)) != std::string::npos; ++pos)
@@ -134,6 +135,9 @@ void mirror_host_root(JobContext& ctx, const std::vector<std::string>& extra_ro)
     ctx.bind_paths.push_back("/tmp" + host);
     ctx.bind_sources.push_back(host);
   }
+  if (ctx.bind_sources.size() > static_cast<size_t>(kMaxBinds))
+    throw Error("too many read-only paths", std::to_string(ctx.bind_sources.size()),
+                "at most " + std::to_string(kMaxBinds) + " directories, mirrored ones included");
   auto freeze = [](const std::vector<std::string>& v, std::vector<const char*>& c) {
     c.clear();
     for (auto& s : v) c.push_back(s.c_str());
@@ -183,6 +187,7 @@ ExecResult run_job_once(const JobContext& ctx, const ExecRequest& req, int slot)
   p.link_paths = ctx.link_paths_c.data();
   p.link_targets = ctx.link_targets_c.data();
   p.bind_parents = ctx.bind_parents_c.data();
+  p.tmp_holds_binds = ctx.tmp_holds_binds;
   p.bind_paths = ctx.bind_paths_c.data();
   p.bind_sources = ctx.bind_sources_c.data();
   std::string workdir;

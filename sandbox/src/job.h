@@ -26,6 +26,7 @@ struct JobContext {
   // Host top-level entries mirrored into the jail root (usr-merge links or directories).
   // Plus SandboxOptions::ro_paths, bound read-only at the same path (bind_parents: the
   // directories to create first, in order; ro_paths: the canonical host paths, for landlock).
+  bool tmp_holds_binds = false;  // see JailPlan
   std::vector<std::string> link_paths, link_targets, bind_parents, bind_paths, bind_sources, ro_paths;
   std::vector<const char*> link_paths_c, link_targets_c, bind_parents_c, bind_paths_c, bind_sources_c,
       ro_paths_c;  // null-ended views of the above, handed to the child

@@ -206,4 +206,6 @@ TEST_CASE("site-packages and extra read-only paths are opt-in", "[sandbox]") {
   CHECK_THROWS_AS(make_sandbox(bad), remedi::Error);
   bad.ro_paths = {"/tmp"};
   CHECK_THROWS_AS(make_sandbox(bad), remedi::Error);
+  bad.ro_paths = {"/proc/self"};
+  CHECK_THROWS_AS(make_sandbox(bad), remedi::Error);
 }

@@ -60,7 +60,7 @@ struct SandboxOptions {
                                             // site.py runs, so e.g. /usr/lib/python3/dist-packages
                                             // (math-verify, ...) is importable
   std::vector<std::string> ro_paths;        // extra host directories shown read-only at the same
-                                            // path (e.g. a venv); not under /tmp or /proc
+                                            // path (e.g. a venv); not under /sandbox, /proc, /dev
 };
 
 struct SandboxStats {
