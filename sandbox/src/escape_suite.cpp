@@ -203,7 +203,10 @@ std::string format_report(const SuiteReport& rep) {
   s += line;
   for (auto& p : rep.probes) {
     std::string exp;
-    for (Outcome o : p.probe.expected) exp += (exp.empty() ? "" : "|") + std::string(outcome_name(o));
+    for (Outcome o : p.probe.expected) {
+      if (!exp.empty()) exp += '|';
+      exp += outcome_name(o);
+    }
     std::string verdict = !p.escapes.empty() ? "ESCAPE: " + p.escapes.front()
                           : !p.expected_outcome ? "UNEXPECTED: " + p.result.detail.substr(0, 80)
                           : !p.in_time ? "TOO SLOW" : "contained";
