@@ -86,6 +86,17 @@ std::vector<std::string> Args::get_list(const std::string& name, const std::stri
   return out;
 }
 
+std::vector<int64_t> Args::get_int_list(const std::string& name, const std::string& def) {
+  std::vector<int64_t> out;
+  for (auto& item : get_list(name, def)) {
+    char* end = nullptr;
+    long long x = std::strtoll(item.c_str(), &end, 10);
+    if (*end != '\0') throw Error("flag " + name + " expects comma-separated integers, got '" + item + "'", cmd_);
+    out.push_back(x);
+  }
+  return out;
+}
+
 std::vector<std::string> Args::positional() {
   std::vector<std::string> out;
   for (size_t i = 0; i < raw_.size(); ++i) {

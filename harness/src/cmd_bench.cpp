@@ -18,8 +18,9 @@ const char* kHelp = R"(usage: remedi-eval bench --model DIR|preset:NAME [flags]
   --batch 1,8,64            batch sizes to run (default 1)
   --prefix N                prompt tokens per row (default 1024)
   --gen N                   generated tokens per row, EOS ignored (default 256)
-  --device cpu|cuda         default cuda if available, else cpu
+  --device cpu|cuda         default cpu
   --dtype auto|f32|bf16     default auto
+  --taps 0,10,20,30         override the UPS tap layers
   --warmup-blocks N         blocks generated before timing (default 1)
   --no-eager                skip the side-by-side eager run (by default each batch also runs the plain
                             eager forward and the speedup and token parity are printed)
@@ -34,12 +35,9 @@ static int run_bench(remedi::Args& a) {
     std::printf("%s%s", kHelp, cli::sampler_flags_help());
     return 0;
   }
-  engine::EngineOptions eo;
-  eo.model = a.get("--model");
-  eo.device = a.get("--device", "cpu");
-  eo.dtype = a.get("--dtype", "auto");
+  engine::EngineOptions eo = cli::parse_engine_flags(a);
   std::vector<int> batches;
-  for (auto& s : a.get_list("--batch", "1")) batches.push_back(std::stoi(s));
+  for (int64_t b : a.get_int_list("--batch", "1")) batches.push_back(static_cast<int>(b));
   engine::BenchConfig base;
   base.prefix = static_cast<int>(a.get_int("--prefix", 1024));
   base.gen = static_cast<int>(a.get_int("--gen", 256));

@@ -32,13 +32,8 @@ static int run_generate(remedi::Args& a) {
     std::printf("%s%s", kHelp, cli::sampler_flags_help());
     return 0;
   }
-  engine::EngineOptions eo;
-  eo.model = a.get("--model");
-  eo.device = a.get("--device", "cpu");
-  eo.dtype = a.get("--dtype", "auto");
-  for (auto& t : a.get_list("--taps")) eo.ups_taps.push_back(std::stoi(t));
+  engine::EngineOptions eo = cli::parse_engine_flags(a);
   eo.max_batch = 1;
-  eo.step_graphs = !a.flag("--eager");
   auto prompt = a.opt("--prompt");
   auto ids_flag = a.opt("--prompt-ids");
   bool json = a.flag("--json");

@@ -18,6 +18,16 @@ engine::SamplerParams parse_sampler_flags(Args& a) {
   return p;
 }
 
+engine::EngineOptions parse_engine_flags(Args& a) {
+  engine::EngineOptions eo;
+  eo.model = a.get("--model");
+  eo.device = a.get("--device", "cpu");
+  eo.dtype = a.get("--dtype", "auto");
+  for (int64_t t : a.get_int_list("--taps")) eo.ups_taps.push_back(static_cast<int>(t));
+  eo.step_graphs = !a.flag("--eager");
+  return eo;
+}
+
 const char* sampler_flags_help() {
   return R"(sampler:
   --policy P                remedi-logit (default; released code), remedi-ups (paper), llada-lowconf, threshold

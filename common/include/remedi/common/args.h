@@ -30,6 +30,7 @@ class Args {
   int64_t get_int(const std::string& name, int64_t def);
   double get_double(const std::string& name, double def);
   std::vector<std::string> get_list(const std::string& name, const std::string& def = "");  // comma list
+  std::vector<int64_t> get_int_list(const std::string& name, const std::string& def = "");  // "1,8,64"
   std::vector<std::string> positional();       // non-flag arguments, in order
   bool help() { return flag("--help") || flag("-h"); }
   void finish();                               // error on unknown flags
