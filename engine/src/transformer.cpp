@@ -1,5 +1,6 @@
 #include "transformer.h"
 
+#include "fused_ops.h"
 #include "remedi/common/error.h"
 
 namespace remedi::engine {
@@ -18,23 +19,7 @@ std::pair<at::Tensor, at::Tensor> Rope::tables(const at::Tensor& positions) cons
   return {emb.cos(), emb.sin()};
 }
 
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps) {
-  // ATen's rms_norm without a weight upcasts to float32, normalises (x * rsqrt(mean(x^2) + eps))
-  // and casts back to the input dtype in one fused pass; the weight is applied after the cast, in
-  // the input dtype, which is LLaDA's order (MODEL.md §1).
-  if (x.is_cuda()) return at::rms_norm(x, {x.size(-1)}, std::nullopt, eps) * w;
-  auto xf = x.to(at::kFloat);
-  return w * (xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps)).to(x.scalar_type());
-}
-
 namespace {
-// q' = q cos + rotate_half(q) sin, rotate_half(x) = [-x2, x1]; float32 inside, cast back.
-at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
-  auto xf = x.to(at::kFloat);
-  auto halves = xf.chunk(2, -1);
-  auto rot = at::cat({-halves[1], halves[0]}, -1);
-  return (xf * cos).addcmul_(rot, sin).to(x.scalar_type());
-}
 // Attention of q (B, H, T, D) over the cache (B, H, S_cap, D): no causal mask, scale 1/sqrt(D).
 at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, const AttnContext& ctx) {
   if (ctx.row_len.empty())
@@ -60,7 +45,7 @@ at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& ca
   auto h = rms_norm(x, w.attn_norm, c.rms_eps);
   auto qkv = at::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
   // q and k rotated together in one pass; K is rotated before it is stored (MODEL.md §1).
-  auto qk = apply_rope(qkv.narrow(2, 0, 2), ctx.cos, ctx.sin);  // (B, T, 2, H, D)
+  auto qk = rope_qk(qkv, ctx.cos, ctx.sin);                  // (B, T, 2, H, D)
   auto q = qk.select(2, 0).transpose(1, 2);                  // (B, H, T, D)
   auto k = qk.select(2, 1).transpose(1, 2);
   auto v = qkv.select(2, 2).transpose(1, 2);
@@ -70,8 +55,8 @@ at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& ca
   auto att = attend(q, K, V, ctx);                         // (B, H, T, D)
   auto o = at::linear(att.transpose(1, 2).reshape({B, T, d}), w.wo);
   auto x1 = x + o;
-  auto gu = at::linear(rms_norm(x1, w.ff_norm, c.rms_eps), w.w_gate_up).chunk(2, -1);  // (B, T, mlp) x2
-  return x1 + at::linear(at::silu(gu[0]).mul_(gu[1]), w.w_down);
+  auto gu = at::linear(rms_norm(x1, w.ff_norm, c.rms_eps), w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
+  return x1 + at::linear(silu_mul(gu), w.w_down);
 }
 
 StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Tensor& tokens, KvCache& cache,

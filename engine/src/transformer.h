@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "fused_ops.h"
 #include "kv_cache.h"
 #include "weights.h"
 
@@ -32,7 +33,6 @@ struct AttnContext {
   int64_t pmax = 0;
 };
 
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);  // float32 inside, cast, * w
 
 // One pre-norm LLaDA block; writes this layer's K (rotated) and V into the cache. x: (B, T, d).
 at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& cache, int layer,
