@@ -26,7 +26,7 @@ class EagerGraph : public StepGraph {
 #ifdef REMEDI_WITH_CUDA
 class CudaStepGraph : public StepGraph {
  public:
-  CudaStepGraph(at::Device dev, const Body& body) {
+  CudaStepGraph(at::Device dev, const Body& body, std::pair<unsigned long long, unsigned long long> pool) {
     // Capture on a side stream (the legacy default stream cannot be captured); everything queued
     // before must be finished first. Outputs are allocated inside the capture, in the graph's
     // private memory pool, and stay valid (static) across replays.
@@ -34,7 +34,7 @@ class CudaStepGraph : public StepGraph {
     auto stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/false, dev.index() < 0 ? 0 : dev.index());
     {
       c10::cuda::CUDAStreamGuard guard(stream);
-      graph_.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+      graph_.capture_begin({pool.first, pool.second}, cudaStreamCaptureModeThreadLocal);
       out_ = body();
       graph_.capture_end();
     }
@@ -43,6 +43,10 @@ class CudaStepGraph : public StepGraph {
   void replay() override { graph_.replay(); }
   const std::vector<at::Tensor>& outputs() const override { return out_; }
   bool is_cuda_graph() const override { return true; }
+  std::pair<unsigned long long, unsigned long long> pool() const override {
+    auto id = const_cast<at::cuda::CUDAGraph&>(graph_).pool();
+    return {id.first, id.second};
+  }
 
  private:
   at::cuda::CUDAGraph graph_;
@@ -52,10 +56,12 @@ class CudaStepGraph : public StepGraph {
 
 }  // namespace
 
-std::unique_ptr<StepGraph> StepGraph::capture(at::Device device, Body body) {
+std::unique_ptr<StepGraph> StepGraph::capture(at::Device device, Body body, const StepGraph* share_pool_with) {
 #ifdef REMEDI_WITH_CUDA
   if (device.is_cuda()) {
-    auto g = std::make_unique<CudaStepGraph>(device, body);
+    auto pool = share_pool_with && share_pool_with->is_cuda_graph() ? share_pool_with->pool()
+                                                                    : std::pair<unsigned long long, unsigned long long>{0, 0};
+    auto g = std::make_unique<CudaStepGraph>(device, body, pool);
     g->replay();  // capture records work without running it
     return g;
   }

@@ -19,11 +19,14 @@ class StepGraph {
  public:
   using Body = std::function<std::vector<at::Tensor>()>;  // reads static inputs, returns outputs
   // Runs `body` under capture on `device` (CUDA: real graph; CPU: recorded for eager replay).
-  static std::unique_ptr<StepGraph> capture(at::Device device, Body body);
+  // `share_pool_with`: a live graph whose private memory pool the new graph reuses, so successive
+  // blocks' graphs recycle the same device memory instead of freeing and reallocating it.
+  static std::unique_ptr<StepGraph> capture(at::Device device, Body body, const StepGraph* share_pool_with = nullptr);
   virtual ~StepGraph() = default;
   virtual void replay() = 0;                          // recompute outputs from the current inputs
   virtual const std::vector<at::Tensor>& outputs() const = 0;
   virtual bool is_cuda_graph() const = 0;
+  virtual std::pair<unsigned long long, unsigned long long> pool() const { return {0, 0}; }
 };
 
 }  // namespace remedi::engine

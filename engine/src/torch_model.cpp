@@ -166,13 +166,18 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
     greedy.need_prob = need_prob;
     return eager_step(x, greedy);
   }
-  graph_.reset();  // frees the previous block's graph pool first
+  // The new graph shares the previous block's memory pool (captured before the old one is dropped,
+  // so the pool stays alive): no device memory is freed and reallocated between blocks.
   graph_x_ = x.clone();
   graph_ctx_ = block_context(x.size(1));
-  graph_ = StepGraph::capture(dev_, [this, need_prob] {
-    auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_));
-    return select(graph_x_, logits, logits.argmax(-1), conf, need_prob);
-  });
+  auto fresh = StepGraph::capture(
+      dev_,
+      [this, need_prob] {
+        auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_));
+        return select(graph_x_, logits, logits.argmax(-1), conf, need_prob);
+      },
+      graph_.get());
+  graph_ = std::move(fresh);
   graph_key_ = key;
   ++captures_;
   return graph_->outputs();
@@ -212,7 +217,7 @@ void TorchModel::commit(const std::vector<int32_t>& tokens) {
     run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
   }
   cache_len_ += x.size(1);
-  graph_.reset();  // the next block has other slots and positions
+  graph_key_ = GraphKey{};  // stale: the next block has other slots and positions (kept for its pool)
 }
 
 std::pair<at::Tensor, at::Tensor> TorchModel::full_forward(const at::Tensor& tokens, const at::Tensor& positions,
