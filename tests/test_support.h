@@ -1,9 +1,12 @@
 // Helpers shared by the tests.
 #pragma once
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
-#include <sys/stat.h>
 
 namespace remedi::test {
 
@@ -30,5 +33,24 @@ inline std::string remedi_bin() {
   const char* e = std::getenv("REMEDI_BIN");
   return e ? e : "remedi-eval";
 }
+
+// A fresh directory under $TMPDIR, removed with everything in it when the object goes.
+struct TempDir {
+  std::string path;
+  explicit TempDir(const std::string& prefix = "remedi-test") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (!::mkdtemp(tmpl.data())) {
+      std::perror("mkdtemp");
+      std::exit(1);
+    }
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 
 }  // namespace remedi::test

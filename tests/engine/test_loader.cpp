@@ -25,20 +25,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "remedi-ld-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using remedi::test::TempDir;
 
 TempDir& scratch() {
-  static TempDir d;
+  static TempDir d("remedi-ld");
   return d;
 }
 

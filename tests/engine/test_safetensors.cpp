@@ -10,6 +10,7 @@
 #include "remedi/common/error.h"
 #include "remedi/common/fsutil.h"
 #include "remedi/engine/safetensors.h"
+#include "../test_support.h"
 
 using namespace remedi;
 using namespace remedi::engine;
@@ -17,17 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "remedi-st-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using remedi::test::TempDir;
 
 // A raw file: 8-byte little-endian header length, the header text (padded with spaces so that the
 // data starts `misalign` bytes after a multiple of 8), then `data`. len >= 0 overrides the length.
