@@ -52,16 +52,16 @@ void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
     pmax_ = std::max<int64_t>(pmax_, p.size());
   }
   ragged_ = std::any_of(lens.begin(), lens.end(), [&](int64_t l) { return l != pmax_; });
+  if (pmax_ + reserve_new_ > cfg_.max_seq_len)  // the last position must stay inside the RoPE range
+    throw Error("prompt (" + std::to_string(pmax_) + " tokens) + max_new_tokens (" + std::to_string(reserve_new_) +
+                ") exceeds max_sequence_length " + std::to_string(cfg_.max_seq_len), cfg_.name,
+                "shorten the prompt or lower --max-new-tokens");
   // On CUDA a ragged batch attends through a key-padding mask (one fused attention call, no
   // copies); the generated slots then start at a multiple of 16, the alignment the fused masked
   // kernels want. (Bitwise batch invariance is not on offer from cuBLAS anyway; on the CPU the
   // exact per-row path below keeps batched rows bit-identical to single runs.)
   if (ragged_ && dev_.is_cuda()) pmax_ = (pmax_ + 15) / 16 * 16;
   int64_t slots = pmax_ + ((reserve_new_ + 31) / 32) * 32 + 64;  // + slack for a block size other than 32
-  if (pmax_ + reserve_new_ > cfg_.max_seq_len)
-    throw Error("prompt (" + std::to_string(pmax_) + " tokens) + max_new_tokens (" + std::to_string(reserve_new_) +
-                ") exceeds max_sequence_length " + std::to_string(cfg_.max_seq_len), cfg_.name,
-                "shorten the prompt or lower --max-new-tokens");
   cache_.ensure(cfg_.n_layers + static_cast<int>(w_.ups.size()), rows_, cfg_.n_heads, slots, cfg_.head_dim,
                 at::TensorOptions().device(dev_).dtype(dtype_));
 
