@@ -12,20 +12,14 @@
 #include "remedi/common/fsutil.h"
 #include "remedi/common/strutil.h"
 #include "remedi/sandbox/sandbox.h"
+#include "shared_sandbox.h"
 
 using namespace remedi::sandbox;
 using nlohmann::json;
 
 namespace {
 
-Sandbox& box() {
-  static std::unique_ptr<Sandbox> sb = [] {
-    auto s = make_sandbox({});
-    std::fprintf(stderr, "%s\n", s->isolation().summary().c_str());
-    return s;
-  }();
-  return *sb;
-}
+using remedi::test::box;
 
 std::string gunzip(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");

@@ -5,20 +5,13 @@
 
 #include "remedi/common/error.h"
 #include "remedi/sandbox/sandbox.h"
+#include "shared_sandbox.h"
 
 using namespace remedi::sandbox;
 
 namespace {
 
-// Catch2 v2 runs single-threaded, so the first use may fork the supervisor.
-Sandbox& box() {
-  static std::unique_ptr<Sandbox> sb = [] {
-    auto s = make_sandbox({});
-    std::fprintf(stderr, "%s\n", s->isolation().summary().c_str());
-    return s;
-  }();
-  return *sb;
-}
+using remedi::test::box;
 
 ExecResult run(std::string program, std::string tests = "", double timeout = 5) {
   ExecRequest r;
