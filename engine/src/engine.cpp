@@ -5,6 +5,7 @@
 #include <ATen/Context.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <mutex>
 #include <optional>
 
 #include "device_info.h"
@@ -57,7 +58,7 @@ class EngineImpl : public Engine {
       cfg = ckpt->config();
       w = load_weights(*ckpt, cfg, dev, dt);
       tokenizer_ = Tokenizer::from_file(ckpt->tokenizer_path());
-      for (auto& f : ckpt->files()) info_.file_hashes.emplace_back(f, sha256_file(f));
+      files_ = ckpt->files();
       keep = ckpt;  // CPU float32 weights may alias its memory maps
       info_.name = o.model;
     }
@@ -76,6 +77,12 @@ class EngineImpl : public Engine {
   }
 
   const ModelInfo& info() const override { return info_; }
+  const FileHashes& file_hashes() const override {
+    std::call_once(hashed_, [this] {
+      for (auto& f : files_) hashes_.emplace_back(f, sha256_file(f));
+    });
+    return hashes_;
+  }
   bool has_tokenizer() const override { return tokenizer_.has_value(); }
 
   std::vector<int32_t> encode_chat(const std::vector<ChatMessage>& messages) const override {
@@ -109,6 +116,9 @@ class EngineImpl : public Engine {
   }
 
   ModelInfo info_;
+  std::vector<std::string> files_;  // checkpoint files, hashed lazily
+  mutable std::once_flag hashed_;
+  mutable FileHashes hashes_;
   std::optional<Tokenizer> tokenizer_;
   std::unique_ptr<TorchModel> model_;
   size_t max_batch_ = 8;

@@ -83,17 +83,17 @@ std::unique_ptr<sandbox::Sandbox> sandbox_if_needed(const RunOptions& o) {
 }
 
 // sha256 over (file name, file hash) pairs; presets are random weights named by preset and seed.
-std::string model_hash(const engine::ModelInfo& info) {
-  if (info.file_hashes.empty()) return sha256_hex("preset:" + info.name + "#weight_seed=0");
+std::string model_hash(const engine::ModelInfo& info, const engine::Engine::FileHashes& hashes) {
+  if (hashes.empty()) return sha256_hex("preset:" + info.name + "#weight_seed=0");
   Sha256 h;
-  for (const auto& [file, hash] : info.file_hashes)
+  for (const auto& [file, hash] : hashes)
     h.update(std::filesystem::path(file).filename().string() + ":" + hash + "\n");
   return h.hex();
 }
 
-json model_json(const engine::ModelInfo& info, const std::string& hash) {
+json model_json(const engine::ModelInfo& info, const engine::Engine::FileHashes& hashes, const std::string& hash) {
   json files = json::object();
-  for (const auto& [file, h] : info.file_hashes) files[std::filesystem::path(file).filename().string()] = h;
+  for (const auto& [file, h] : hashes) files[std::filesystem::path(file).filename().string()] = h;
   return {{"name", info.name}, {"kind", info.kind}, {"hash", hash}, {"files", files}, {"params", info.params},
           {"has_confidence", info.has_confidence}, {"device", info.device}, {"dtype", info.dtype}};
 }
@@ -165,7 +165,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
   auto eng = engine::Engine::open(eo);
   auto codec = make_text_codec(*eng, o.tokenizer);
   const engine::ModelInfo& info = eng->info();
-  const std::string mhash = model_hash(info);
+  const std::string mhash = model_hash(info, eng->file_hashes());
   const std::string shash = engine::params_hash(o.sampler);
 
   // 4. Run directory: fresh, or resumed under the same configuration (model hash included).
@@ -253,7 +253,7 @@ RunOutcome run_evaluation(const RunOptions& o) {
       {"config_hash", id.config_hash},
       {"sampler", {{"params", json::parse(engine::params_json(o.sampler))}, {"hash", shash},
                    {"policy", engine::policy_name(o.sampler.policy)}}},
-      {"model", model_json(info, mhash)},
+      {"model", model_json(info, eng->file_hashes(), mhash)},
       {"tokenizer", codec->source()},
       {"environment", environment_json(&info)},
       {"task_versions", task_versions},

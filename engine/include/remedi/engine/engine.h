@@ -33,7 +33,6 @@ struct ModelInfo {
   bool has_confidence = false;   // UPS head present
   int64_t params = 0;
   std::string device, dtype;     // as resolved
-  std::vector<std::pair<std::string, std::string>> file_hashes;  // (file name, sha256), checkpoints only
   std::string torch_version;
   std::string gpu_name;          // empty on cpu
   std::string cuda_driver;       // CUDA driver API version, e.g. "13.0"; empty on cpu
@@ -45,6 +44,10 @@ class Engine {
   virtual ~Engine() = default;
 
   virtual const ModelInfo& info() const = 0;
+  using FileHashes = std::vector<std::pair<std::string, std::string>>;  // (file path, sha256)
+  // sha256 of every checkpoint file; empty for presets. Reads every byte (minutes for a 9B model),
+  // so it runs on first call only — `run` asks for it, `generate` and `bench` never do.
+  virtual const FileHashes& file_hashes() const = 0;
   virtual bool has_tokenizer() const = 0;  // presets have none: use prompt ids
   // Chat template (MODEL.md §3) + tokenizer; throws if there is no tokenizer.
   virtual std::vector<int32_t> encode_chat(const std::vector<ChatMessage>& messages) const = 0;
