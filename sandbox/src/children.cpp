@@ -27,6 +27,20 @@ void unregister_child(pid_t pid) {
   g_children.erase(pid);
 }
 
+int proc_ppid(pid_t pid) {
+  char path[64], buf[512];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  FILE* f = std::fopen(path, "r");
+  if (!f) return -1;
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* rp = std::strrchr(buf, ')');  // comm may contain spaces and parentheses
+  int ppid = 0;
+  char state;
+  return rp && std::sscanf(rp + 1, " %c %d", &state, &ppid) == 2 ? ppid : -1;
+}
+
 void sweep_orphans() {
   const pid_t self = ::getpid();
   for (int round = 0; round < 8; ++round) {
@@ -38,17 +52,7 @@ void sweep_orphans() {
       while (dirent* e = ::readdir(d)) {
         const pid_t pid = std::atoi(e->d_name);
         if (pid <= 0 || g_children.count(pid)) continue;
-        char path[64], buf[512];
-        std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-        FILE* f = std::fopen(path, "r");
-        if (!f) continue;
-        size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-        std::fclose(f);
-        buf[n] = 0;
-        const char* rp = std::strrchr(buf, ')');  // comm may contain spaces and parentheses
-        int ppid = 0;
-        char state;
-        if (rp && std::sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+        if (proc_ppid(pid) == self) {
           ::kill(pid, SIGKILL);
           victims.push_back(pid);
         }

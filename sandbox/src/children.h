@@ -30,6 +30,10 @@ pid_t fork_registered(Fn&& in_child) {
 
 void unregister_child(pid_t pid);  // after the worker reaped it
 
+// Parent pid of `pid` read from /proc/PID/stat (its comm field may hold spaces and parentheses);
+// -1 when the process is gone or the file cannot be parsed.
+int proc_ppid(pid_t pid);
+
 // Kills and reaps every child of the supervisor that no worker owns; repeats (bounded) while the
 // leftovers' own children keep being re-parented to us.
 void sweep_orphans();

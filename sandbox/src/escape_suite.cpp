@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "remedi/common/error.h"
 #include "remedi/common/fsutil.h"
 
@@ -38,17 +39,10 @@ std::map<int, std::pair<int, std::string>> process_table() {
   while (dirent* e = ::readdir(d)) {
     int pid = std::atoi(e->d_name);
     if (pid <= 0) continue;
+    const int ppid = proc_ppid(pid);
+    if (ppid < 0) continue;
     std::string base = std::string("/proc/") + e->d_name;
-    FILE* f = std::fopen((base + "/stat").c_str(), "r");
-    if (!f) continue;
     char buf[1024];
-    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = 0;
-    const char* rp = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
-    int ppid = 0;
-    char state;
-    if (!rp || std::sscanf(rp + 1, " %c %d", &state, &ppid) != 2) continue;
     std::string cmd;
     if (FILE* c = std::fopen((base + "/cmdline").c_str(), "r")) {
       size_t m = std::fread(buf, 1, sizeof buf, c);
