@@ -131,6 +131,40 @@ ModelWeights load_weights(const Checkpoint& ckpt, const ModelConfig& c, at::Devi
   return w;
 }
 
+ModelWeights copy_weights(const ModelWeights& w, at::Device device, at::ScalarType dtype) {
+  auto cp = [&](const at::Tensor& t) { return t.defined() ? t.to(device, dtype, false, /*copy=*/true) : t; };
+  auto blk = [&](const BlockWeights& b) {
+    BlockWeights o;
+    o.attn_norm = cp(b.attn_norm);
+    o.ff_norm = cp(b.ff_norm);
+    o.wqkv = cp(b.wqkv);
+    const int64_t d = o.wqkv.size(0) / 3;
+    o.wq = o.wqkv.narrow(0, 0, d);
+    o.wk = o.wqkv.narrow(0, d, d);
+    o.wv = o.wqkv.narrow(0, 2 * d, d);
+    o.wo = cp(b.wo);
+    o.w_gate_up = cp(b.w_gate_up);
+    const int64_t m = o.w_gate_up.size(0) / 2;
+    o.w_gate = o.w_gate_up.narrow(0, 0, m);
+    o.w_up = o.w_gate_up.narrow(0, m, m);
+    o.w_down = cp(b.w_down);
+    return o;
+  };
+  ModelWeights o;
+  o.wte = cp(w.wte);
+  for (auto& b : w.blocks) o.blocks.push_back(blk(b));
+  o.ln_f = cp(w.ln_f);
+  o.lm_head = cp(w.lm_head);
+  for (auto& b : w.ups) o.ups.push_back(blk(b));
+  for (auto& t : w.fb_norm) o.fb_norm.push_back(cp(t));
+  for (auto& t : w.fb_w) o.fb_w.push_back(cp(t));
+  for (auto& t : w.fb_b) o.fb_b.push_back(cp(t));
+  o.ln_f_ups = cp(w.ln_f_ups);
+  o.conf_w = cp(w.conf_w);
+  o.conf_b = cp(w.conf_b);
+  return o;
+}
+
 ModelWeights random_weights(const ModelConfig& c, at::Device device, at::ScalarType dtype, uint64_t seed) {
   at::manual_seed(seed);
   auto o = at::TensorOptions().device(device).dtype(dtype);

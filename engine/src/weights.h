@@ -43,6 +43,10 @@ struct ModelWeights {
 // holds a second full copy of the model.
 ModelWeights load_weights(const Checkpoint& ckpt, const ModelConfig& cfg, at::Device device, at::ScalarType dtype);
 
+// A copy of every tensor on (device, dtype), the fused views rebuilt over the new storage. Never
+// aliases `w` (tests use it for independent models and for CPU/GPU twins of one set of weights).
+ModelWeights copy_weights(const ModelWeights& w, at::Device device, at::ScalarType dtype);
+
 // Random weights at the config's shapes (presets, throughput work): N(0, 0.02) linears, norms 1,
 // feedback linears N(0, 0.02) too (so the UPS stream affects the logits). Deterministic in `seed`.
 ModelWeights random_weights(const ModelConfig& cfg, at::Device device, at::ScalarType dtype, uint64_t seed);

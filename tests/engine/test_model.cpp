@@ -30,22 +30,6 @@ std::vector<int32_t> random_ids(int n, uint64_t seed, int vocab = 300) {
   return v;
 }
 
-// Copies every weight tensor, so two models never share storage.
-ModelWeights clone(const ModelWeights& w) {
-  ModelWeights o = w;
-  auto cp = [](BlockWeights& b) {
-    b.attn_norm = b.attn_norm.clone();
-    b.ff_norm = b.ff_norm.clone();
-    b.wqkv = b.wqkv.clone();
-    b.wo = b.wo.clone();
-    b.w_gate_up = b.w_gate_up.clone();
-    b.w_down = b.w_down.clone();
-  };
-  for (auto& b : o.blocks) cp(b);
-  for (auto& b : o.ups) cp(b);
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("RemeDi with zero feedback gives exactly the LLaDA logits", "[model]") {
@@ -79,7 +63,7 @@ TEST_CASE("RemeDi with zero feedback gives exactly the LLaDA logits", "[model]")
   CHECK_FALSE(cl.defined());
 
   SECTION("and non-zero feedback changes them (the check can fail)") {
-    ModelWeights w2 = clone(w);
+    ModelWeights w2 = copy_weights(w, at::kCPU, at::kFloat);
     for (auto& f : w2.fb_b) f.fill_(0.5);
     TorchModel fed(rc, w2, at::kCPU, at::kFloat);
     fed.reserve_new_tokens(64);

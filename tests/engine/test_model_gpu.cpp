@@ -15,40 +15,6 @@
 using namespace remedi::engine;
 
 namespace {
-ModelWeights to_device(const ModelWeights& w, at::Device d, at::ScalarType t) {
-  auto mv = [&](const at::Tensor& x) { return x.defined() ? x.to(d, t) : x; };
-  auto blk = [&](const BlockWeights& b) {
-    BlockWeights o;
-    o.attn_norm = mv(b.attn_norm);
-    o.ff_norm = mv(b.ff_norm);
-    o.wqkv = mv(b.wqkv);
-    int64_t dm = b.wq.size(0);
-    o.wq = o.wqkv.narrow(0, 0, dm);
-    o.wk = o.wqkv.narrow(0, dm, dm);
-    o.wv = o.wqkv.narrow(0, 2 * dm, dm);
-    o.wo = mv(b.wo);
-    o.w_gate_up = mv(b.w_gate_up);
-    int64_t m = b.w_gate.size(0);
-    o.w_gate = o.w_gate_up.narrow(0, 0, m);
-    o.w_up = o.w_gate_up.narrow(0, m, m);
-    o.w_down = mv(b.w_down);
-    return o;
-  };
-  ModelWeights o;
-  o.wte = mv(w.wte);
-  for (auto& b : w.blocks) o.blocks.push_back(blk(b));
-  o.ln_f = mv(w.ln_f);
-  o.lm_head = mv(w.lm_head);
-  for (auto& b : w.ups) o.ups.push_back(blk(b));
-  for (auto& x : w.fb_norm) o.fb_norm.push_back(mv(x));
-  for (auto& x : w.fb_w) o.fb_w.push_back(mv(x));
-  for (auto& x : w.fb_b) o.fb_b.push_back(mv(x));
-  o.ln_f_ups = mv(w.ln_f_ups);
-  o.conf_w = mv(w.conf_w);
-  o.conf_b = mv(w.conf_b);
-  return o;
-}
-
 double rel_err(const at::Tensor& a, const at::Tensor& ref) {
   auto r = ref.to(at::kDouble).cpu();
   return (a.to(at::kDouble).cpu() - r).norm().item<double>() / r.norm().item<double>();
@@ -66,9 +32,9 @@ TEST_CASE("tiny RemeDi: CUDA bf16 logits within 2e-2 of CPU float32", "[gpu]") {
   ModelWeights cpu_w = random_weights(c, at::kCPU, at::kFloat, 21);
   // Round the reference weights to bf16 first: the check is about the computation, not about the
   // (expected) loss of rounding the weights themselves.
-  ModelWeights rounded = to_device(to_device(cpu_w, at::kCPU, at::kBFloat16), at::kCPU, at::kFloat);
+  ModelWeights rounded = copy_weights(copy_weights(cpu_w, at::kCPU, at::kBFloat16), at::kCPU, at::kFloat);
   TorchModel cpu(c, rounded, at::kCPU, at::kFloat);
-  TorchModel gpu(c, to_device(rounded, at::Device("cuda"), at::kBFloat16), at::Device("cuda"), at::kBFloat16);
+  TorchModel gpu(c, copy_weights(rounded, at::Device("cuda"), at::kBFloat16), at::Device("cuda"), at::kBFloat16);
   std::vector<std::vector<int32_t>> prompts = {{126080, 5, 17, 99, 250, 3, 42}, {126080, 7, 8}};
   std::vector<int32_t> b0(64), b1(64);
   for (int i = 0; i < 64; ++i) {
