@@ -20,11 +20,4 @@ void KvCache::ensure(int layers, int64_t r, int64_t heads, int64_t s, int64_t he
   slots = s;
 }
 
-int64_t KvCache::bytes() const {
-  int64_t b = 0;
-  for (auto& t : k) b += t.numel() * int64_t(t.element_size());
-  for (auto& t : v) b += t.numel() * int64_t(t.element_size());
-  return b;
-}
-
 }  // namespace remedi::engine

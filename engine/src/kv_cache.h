@@ -17,7 +17,6 @@ struct KvCache {
   void ensure(int layers, int64_t rows, int64_t heads, int64_t slots, int64_t head_dim, const at::TensorOptions& o);
   at::Tensor key(int layer) const { return k[layer].narrow(0, 0, rows); }    // (B, H, S_cap, D)
   at::Tensor value(int layer) const { return v[layer].narrow(0, 0, rows); }
-  int64_t bytes() const;
 };
 
 }  // namespace remedi::engine

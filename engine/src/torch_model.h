@@ -47,7 +47,6 @@ class TorchModel : public DenoiseModel {
   const ModelWeights& weights() const { return w_; }
   at::Device device() const { return dev_; }
   at::ScalarType dtype() const { return dtype_; }
-  const KvCache& cache() const { return cache_; }
 
  private:
   at::Tensor to_device_tokens(const std::vector<int32_t>& tokens) const;  // (B, T) int64
