@@ -1,5 +1,7 @@
 #include "fused_ops.h"
 
+#include <atomic>
+
 #include "remedi/common/error.h"
 
 #ifdef REMEDI_WITH_CUDA
@@ -11,45 +13,90 @@
 namespace remedi::engine {
 namespace {
 
+std::atomic<bool> g_fused{true};
+
 #ifdef REMEDI_WITH_CUDA
-bool fusable(const at::Tensor& t) { return t.is_cuda() && t.scalar_type() == at::kBFloat16 && t.is_contiguous(); }
+bool fusable(const at::Tensor& t) {
+  return g_fused.load(std::memory_order_relaxed) && t.is_cuda() && t.scalar_type() == at::kBFloat16 &&
+         t.is_contiguous();
+}
 void* stream() { return at::cuda::getCurrentCUDAStream().stream(); }
-void check(int err, const char* what) {
-  if (err != 0) throw Error(std::string("CUDA kernel launch failed: ") + what + " (cudaError " + std::to_string(err) + ")");
+// A kernel that declines the shape (alignment, widths) returns cudaErrorInvalidValue before
+// launching: then the ATen composition runs. Any other error is a real launch failure.
+bool launched(int err, const char* what) {
+  if (err == 0) return true;
+  if (err == 1) return false;
+  throw Error(std::string("CUDA kernel launch failed: ") + what + " (cudaError " + std::to_string(err) + ")");
 }
 #endif
 
+at::Tensor rms_norm_aten(const at::Tensor& x, const at::Tensor& w, double eps) {
+  auto xf = x.to(at::kFloat);
+  return w * (xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps)).to(x.scalar_type());
+}
+
 }  // namespace
+
+void set_fused_kernels(bool on) { g_fused.store(on); }
+bool fused_kernels() { return g_fused.load(); }
 
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps) {
 #ifdef REMEDI_WITH_CUDA
   if (fusable(x) && fusable(w)) {
     auto y = at::empty_like(x);
     const int d = static_cast<int>(x.size(-1));
-    check(cuda::rms_norm(x.data_ptr(), w.data_ptr(), y.data_ptr(), x.numel() / d, d, static_cast<float>(eps), stream()),
-          "rms_norm");
-    return y;
+    if (launched(cuda::add_rms_norm(x.data_ptr(), nullptr, nullptr, w.data_ptr(), y.data_ptr(), x.numel() / d, d,
+                                    static_cast<float>(eps), stream()),
+                 "rms_norm"))
+      return y;
   }
 #endif
-  auto xf = x.to(at::kFloat);
-  return w * (xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps)).to(x.scalar_type());
+  return rms_norm_aten(x, w, eps);
 }
 
-at::Tensor rope_qk(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin) {
+std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Tensor& r, const at::Tensor& w,
+                                               double eps) {
 #ifdef REMEDI_WITH_CUDA
-  if (fusable(qkv) && cos.is_contiguous() && sin.is_contiguous() && cos.scalar_type() == at::kFloat) {
-    const int64_t rows = qkv.size(0) * qkv.size(1);
-    check(cuda::rope_qk(qkv.data_ptr(), cos.data_ptr<float>(), sin.data_ptr<float>(), rows,
-                        static_cast<int>(qkv.size(3)), static_cast<int>(qkv.size(4)), stream()),
-          "rope_qk");
-    return qkv.narrow(2, 0, 2);
+  if (fusable(x) && fusable(r) && fusable(w) && x.sizes() == r.sizes()) {
+    auto s = at::empty_like(x), y = at::empty_like(x);
+    const int d = static_cast<int>(x.size(-1));
+    if (launched(cuda::add_rms_norm(x.data_ptr(), r.data_ptr(), s.data_ptr(), w.data_ptr(), y.data_ptr(),
+                                    x.numel() / d, d, static_cast<float>(eps), stream()),
+                 "add_rms_norm"))
+      return {s, y};
+  }
+#endif
+  auto s = x + r;
+  return {s, rms_norm_aten(s, w, eps)};
+}
+
+at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& K,
+                         const at::Tensor& V, int64_t slot0) {
+  const int64_t T = qkv.size(1);
+#ifdef REMEDI_WITH_CUDA
+  const int64_t B = qkv.size(0), H = qkv.size(3), D = qkv.size(4);
+  // The caches are views (rows, H, S, D) of (rows_cap, H, S, D) storage: innermost three dims dense.
+  auto cache_ok = [&](const at::Tensor& c) {
+    return c.is_cuda() && c.scalar_type() == at::kBFloat16 && c.stride(3) == 1 && c.stride(2) == D &&
+           c.stride(1) == c.size(2) * D;
+  };
+  if (fusable(qkv) && cos.is_contiguous() && sin.is_contiguous() && cos.scalar_type() == at::kFloat &&
+      cache_ok(K) && cache_ok(V) && K.strides() == V.strides()) {
+    if (launched(cuda::rope_qk_store(qkv.data_ptr(), cos.data_ptr<float>(), sin.data_ptr<float>(), K.data_ptr(),
+                                     V.data_ptr(), static_cast<int>(B), static_cast<int>(T), static_cast<int>(H),
+                                     static_cast<int>(D), K.stride(0), K.stride(1), slot0, stream()),
+                 "rope_qk_store"))
+      return qkv.select(2, 0);
   }
 #endif
   // q' = q cos + rotate_half(q) sin, rotate_half(x) = [-x2, x1]; float32 inside, cast back.
   auto xf = qkv.narrow(2, 0, 2).to(at::kFloat);
   auto halves = xf.chunk(2, -1);
   auto rot = at::cat({-halves[1], halves[0]}, -1);
-  return (xf * cos).addcmul_(rot, sin).to(qkv.scalar_type());
+  auto qk = (xf * cos).addcmul_(rot, sin).to(qkv.scalar_type());  // (B, T, 2, H, D)
+  K.narrow(2, slot0, T).copy_(qk.select(2, 1).transpose(1, 2));
+  V.narrow(2, slot0, T).copy_(qkv.select(2, 2).transpose(1, 2));
+  return qk.select(2, 0);
 }
 
 at::Tensor silu_mul(const at::Tensor& gu) {
@@ -59,8 +106,8 @@ at::Tensor silu_mul(const at::Tensor& gu) {
     auto sizes = gu.sizes().vec();
     sizes.back() = m;
     auto out = at::empty(sizes, gu.options());
-    check(cuda::silu_mul(gu.data_ptr(), out.data_ptr(), gu.numel() / (2 * m), m, stream()), "silu_mul");
-    return out;
+    if (launched(cuda::silu_mul(gu.data_ptr(), out.data_ptr(), gu.numel() / (2 * m), m, stream()), "silu_mul"))
+      return out;
   }
 #endif
   return at::silu(gu.narrow(-1, 0, m)).mul_(gu.narrow(-1, m, m));

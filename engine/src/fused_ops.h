@@ -5,13 +5,27 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <utility>
+
 namespace remedi::engine {
+
+// Process-wide switch (default on): off = every stage below runs its ATen composition on every
+// device — the plain LibTorch forward that bench times beside the fast path, and the reference the
+// GPU tests compare the kernels with.
+void set_fused_kernels(bool on);
+bool fused_kernels();
 
 // x * rsqrt(mean(x^2) + eps) in float32, cast back to x's dtype, then * w.   x: (..., d)
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);
-// Rotates q and k of qkv (B, T, 3, H, D) with cos/sin (B, T, 1, 1, D) float32; returns (B, T, 2, H, D).
-// May work in place on qkv.
-at::Tensor rope_qk(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin);
+// The residual add and the norm that follows it: s = x + r (rounded to x's dtype), y = rms_norm(s, w).
+// Returns {s, y}.
+std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Tensor& r, const at::Tensor& w,
+                                               double eps);
+// qkv (B, T, 3, H, D): rotates q and k with cos/sin (B, T, 1, 1, D) float32, stores the rotated k
+// and v in the caches K, V (B, H, S, D) at slots [slot0, slot0 + T), and returns q (B, T, H, D)
+// rotated (may be a view into qkv, which it may modify in place).
+at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& K,
+                         const at::Tensor& V, int64_t slot0);
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).
 at::Tensor silu_mul(const at::Tensor& gu);
 

@@ -111,7 +111,9 @@ AttnContext TorchModel::block_context(int64_t T) const {
 }
 
 std::pair<at::Tensor, at::Tensor> TorchModel::heads(const StreamsOut& s) {
-  auto logits = at::linear(rms_norm(s.x, w_.ln_f, cfg_.rms_eps), w_.lm_head);  // (B, T, V)
+  at::Tensor hf = s.x.delta.defined() ? add_rms_norm(s.x.x, s.x.delta, w_.ln_f, cfg_.rms_eps).second
+                                      : rms_norm(s.x.x, w_.ln_f, cfg_.rms_eps);
+  auto logits = at::linear(hf, w_.lm_head);  // (B, T, V)
   at::Tensor conf;
   if (s.u.defined())
     conf = at::linear(rms_norm(s.u, w_.ln_f_ups, cfg_.rms_eps), w_.conf_w, w_.conf_b).squeeze(-1);  // (B, T)

@@ -39,38 +39,40 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V,
 
 }  // namespace
 
-at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& cache, int layer,
-                         const AttnContext& ctx, const ModelConfig& c) {
-  const int64_t B = x.size(0), T = x.size(1), H = c.n_heads, D = c.head_dim, d = c.d_model;
-  auto h = rms_norm(x, w.attn_norm, c.rms_eps);
+Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache, int layer, const AttnContext& ctx,
+                       const ModelConfig& c) {
+  const int64_t B = in.x.size(0), T = in.x.size(1), H = c.n_heads, D = c.head_dim, d = c.d_model;
+  at::Tensor x, h;
+  if (in.delta.defined())
+    std::tie(x, h) = add_rms_norm(in.x, in.delta, w.attn_norm, c.rms_eps);
+  else
+    x = in.x, h = rms_norm(x, w.attn_norm, c.rms_eps);
   auto qkv = at::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
-  // q and k rotated together in one pass; K is rotated before it is stored (MODEL.md §1).
-  auto qk = rope_qk(qkv, ctx.cos, ctx.sin);                  // (B, T, 2, H, D)
-  auto q = qk.select(2, 0).transpose(1, 2);                  // (B, H, T, D)
-  auto k = qk.select(2, 1).transpose(1, 2);
-  auto v = qkv.select(2, 2).transpose(1, 2);
+  // q and k rotated in one pass; K is rotated before it is stored (MODEL.md §1).
   auto K = cache.key(layer), V = cache.value(layer);       // (B, H, S_cap, D)
-  K.narrow(2, ctx.write_slot, T).copy_(k);
-  V.narrow(2, ctx.write_slot, T).copy_(v);
+  auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot).transpose(1, 2);  // (B, H, T, D)
   auto att = attend(q, K, V, ctx);                         // (B, H, T, D)
   auto o = at::linear(att.transpose(1, 2).reshape({B, T, d}), w.wo);
-  auto x1 = x + o;
-  auto gu = at::linear(rms_norm(x1, w.ff_norm, c.rms_eps), w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
-  return x1 + at::linear(silu_mul(gu), w.w_down);
+  auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps);
+  auto gu = at::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
+  return {x1, at::linear(silu_mul(gu), w.w_down)};
 }
 
 StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Tensor& tokens, KvCache& cache,
                        const AttnContext& ctx) {
   StreamsOut out;
-  auto x = at::embedding(w.wte, tokens);  // (B, T, d)
+  Residual x{at::embedding(w.wte, tokens), {}};  // (B, T, d)
   at::Tensor u;
   size_t j = 0;
   for (int t = 0; t < c.n_layers; ++t) {
     x = block_forward(w.blocks[t], x, cache, t, ctx, c);
     if (j < w.ups.size() && c.ups_taps[j] == t) {
       // u = ups_block_j(x if j == 0 else x + u); x += feedback_j(RMS_fb_j(u))   (MODEL.md §2)
-      u = block_forward(w.ups[j], j == 0 ? x : x + u, cache, c.n_layers + static_cast<int>(j), ctx, c);
-      x = x + at::linear(rms_norm(u, w.fb_norm[j], c.rms_eps), w.fb_w[j], w.fb_b[j]);
+      at::Tensor xv = x.value();
+      u = block_forward(w.ups[j], j == 0 ? Residual{xv, {}} : Residual{xv, u}, cache,
+                        c.n_layers + static_cast<int>(j), ctx, c)
+              .value();
+      x = Residual{xv, at::linear(rms_norm(u, w.fb_norm[j], c.rms_eps), w.fb_w[j], w.fb_b[j])};
       ++j;
     }
   }

@@ -34,12 +34,20 @@ struct AttnContext {
 };
 
 
-// One pre-norm LLaDA block; writes this layer's K (rotated) and V into the cache. x: (B, T, d).
-at::Tensor block_forward(const BlockWeights& w, const at::Tensor& x, KvCache& cache, int layer,
-                         const AttnContext& ctx, const ModelConfig& c);
+// The residual stream as x + delta with the add still pending, so that it can run fused with the
+// RMSNorm that reads the sum (add_rms_norm). delta undefined = nothing pending.
+struct Residual {
+  at::Tensor x, delta;
+  at::Tensor value() const { return delta.defined() ? x + delta : x; }  // (B, T, d)
+};
+
+// One pre-norm LLaDA block; writes this layer's K (rotated) and V into the cache. Input and output
+// (B, T, d), the output's last residual add left pending.
+Residual block_forward(const BlockWeights& w, const Residual& x, KvCache& cache, int layer, const AttnContext& ctx,
+                       const ModelConfig& c);
 
 struct StreamsOut {
-  at::Tensor x;  // (B, T, d) backbone state after the last block (and every feedback)
+  Residual x;    // (B, T, d) backbone state after the last block (and every feedback)
   at::Tensor u;  // (B, T, d) UPS state after the last tap; undefined without UPS
 };
 

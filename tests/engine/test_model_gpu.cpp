@@ -77,3 +77,87 @@ TEST_CASE("tiny RemeDi on CUDA: captured step graphs give the eager path's token
   REQUIRE(tm != nullptr);
   CHECK(tm->graph_captures() == 3);
 }
+
+namespace {
+// Max |a - b| over all elements, as double.
+double max_abs(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+struct FusedOff {  // the ATen composition of every fused stage, restored on scope exit
+  FusedOff() { set_fused_kernels(false); }
+  ~FusedOff() { set_fused_kernels(true); }
+};
+}  // namespace
+
+TEST_CASE("fused CUDA kernels match their ATen compositions at real widths", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  c10::InferenceMode im;
+  auto o = at::TensorOptions().device("cuda").dtype(at::kBFloat16);
+  at::manual_seed(5);
+  for (int64_t rows : {32, 2048}) {
+    auto x = at::randn({rows, 4096}, o), r = at::randn({rows, 4096}, o), w = at::rand({4096}, o) + 0.5;
+    auto y = rms_norm(x, w, 1e-5);
+    auto [s, y2] = add_rms_norm(x, r, w, 1e-5);
+    auto gu = at::randn({rows, 2 * 12288}, o) * 3;
+    auto g = silu_mul(gu);
+    at::Tensor yr, sr, y2r, gr;
+    {
+      FusedOff off;
+      yr = rms_norm(x, w, 1e-5);
+      std::tie(sr, y2r) = add_rms_norm(x, r, w, 1e-5);
+      gr = silu_mul(gu);
+    }
+    CHECK(at::equal(s, sr));  // the add rounds the same way
+    // The norms differ from ATen only in the float32 summation order of mean(x^2): one bf16 ulp at most.
+    CHECK(max_abs(y, yr) <= 0.0625);
+    CHECK(max_abs(y2, y2r) <= 0.0625);
+    CHECK(at::allclose(y.to(at::kFloat), yr.to(at::kFloat), 1e-2, 1e-2));
+    CHECK(at::allclose(g.to(at::kFloat), gr.to(at::kFloat), 1e-2, 1e-2));
+  }
+  // Rotary + cache store: rotated q returned, rotated k and v written at slots [slot0, slot0 + T).
+  const int64_t B = 3, T = 32, H = 32, D = 128, S = 1344, slot0 = 1056;
+  auto qkv = at::randn({B, T, 3, H, D}, o);
+  auto pos = at::arange(T, at::TensorOptions().device("cuda").dtype(at::kFloat)).view({1, T}) + 1000 +
+             at::arange(B, at::TensorOptions().device("cuda").dtype(at::kFloat)).view({B, 1}) * 7;
+  auto inv = at::pow(500000.0, -at::arange(0, D, 2, at::TensorOptions().device("cuda").dtype(at::kDouble)) / double(D))
+                 .to(at::kFloat);
+  auto ang = pos.unsqueeze(-1) * inv;
+  auto emb = at::cat({ang, ang}, -1).view({B, T, 1, 1, D});
+  auto cs = emb.cos(), sn = emb.sin();
+  auto Kc = at::zeros({B + 1, H, S, D}, o), Vc = at::zeros({B + 1, H, S, D}, o);
+  auto Kr = at::zeros_like(Kc), Vr = at::zeros_like(Vc);
+  auto qkv_ref = qkv.clone();
+  auto q = rope_qk_store(qkv, cs, sn, Kc.narrow(0, 0, B), Vc.narrow(0, 0, B), slot0).clone();
+  at::Tensor qr;
+  {
+    FusedOff off;
+    qr = rope_qk_store(qkv_ref, cs, sn, Kr.narrow(0, 0, B), Vr.narrow(0, 0, B), slot0);
+  }
+  CHECK(at::equal(q, qr));
+  CHECK(at::equal(Kc, Kr));
+  CHECK(at::equal(Vc, Vr));
+  CHECK(Kc.narrow(2, slot0, T).abs().sum().item<double>() > 0);  // something was written
+}
+
+TEST_CASE("tiny RemeDi on CUDA: fused kernels on and off give close logits", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  c10::InferenceMode im;
+  ModelConfig c = ModelConfig::preset("tiny-remedi");
+  c.max_seq_len = 1024;
+  auto w = random_weights(c, at::Device("cuda"), at::kBFloat16, 4);
+  TorchModel m(c, w, at::Device("cuda"), at::kBFloat16);
+  std::vector<int32_t> blk(32);
+  for (int i = 0; i < 32; ++i) blk[i] = i % 2 ? c.mask_id : 40 + i;
+  m.reserve_new_tokens(32);
+  m.prefill({{126080, 11, 12, 13, 14, 15, 16, 17, 18}});
+  auto [lf, cf] = m.step_logits(blk);
+  at::Tensor lp, cp;
+  {
+    FusedOff off;
+    std::tie(lp, cp) = m.step_logits(blk);
+  }
+  double el = rel_err(lf, lp), ec = rel_err(cf, cp);
+  std::printf("tiny RemeDi fused vs ATen on CUDA: logits rel err %.3e, confidence rel err %.3e\n", el, ec);
+  CHECK(el <= 1e-2);
+  CHECK(ec <= 1e-2);
+}

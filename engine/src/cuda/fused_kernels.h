@@ -7,15 +7,20 @@
 
 namespace remedi::engine::cuda {
 
-// In place on qkv (rows, 3, H, D) bf16: rotates the q (slot 0) and k (slot 1) heads with
-// cos/sin (rows, D) float32 — rotate-half form, float32 arithmetic, one rounding to bf16.
-int rope_qk(void* qkv, const float* cos, const float* sin, int64_t rows, int heads, int head_dim, void* stream);
+// qkv (B*T rows, 3, H, D) bf16: rotates the q heads (slot 0) in place with cos/sin (B*T, D) float32
+// — rotate-half form, float32 arithmetic, one rounding to bf16 — and writes the rotated k (slot 1)
+// and the v (slot 2) of row (b, t) to the caches at slot `slot0 + t`: element (b, h, s, i) of kc/vc
+// lives at b*cache_row_stride + h*cache_head_stride + s*D + i.
+int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void* vc, int B, int T, int heads,
+                  int head_dim, int64_t cache_row_stride, int64_t cache_head_stride, int64_t slot0, void* stream);
 
 // out (rows, M) = bf16(bf16(silu(g)) * u) with gu (rows, 2M) = [g | u], as ATen's silu then mul.
 int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream);
 
-// y (rows, d) = bf16(bf16(x * rsqrt(mean(x^2) + eps)) * w): LLaDA's RMSNorm (float32 statistics,
-// cast back, then the weight in bf16), one pass.
-int rms_norm(const void* x, const void* w, void* y, int64_t rows, int d, float eps, void* stream);
+// LLaDA's RMSNorm, float32 statistics, cast back, then the weight in bf16:
+//   s = bf16(x + r)   (only when r is given; written to `sum`, as ATen's bf16 add rounds)
+//   y = bf16(bf16(s * rsqrt(mean(s^2) + eps)) * w)            x, r, sum, y: (rows, d); w: (d)
+int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y, int64_t rows, int d, float eps,
+                 void* stream);
 
 }  // namespace remedi::engine::cuda
