@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build, check and benchmark on the H200 host in one call (the `device` tool runs it from the repo
-# root; results go to $OUT). Usage: bash scripts/gpu_check.sh [quick]
+# root; results go to $OUT). Usage: bash scripts/gpu_check.sh [quick|profile]
+#   quick: build, GPU tests and parity only; profile: also bench batch 1 and 64 fast path only, with
+#   the Kineto per-kernel profile (traces in $OUT); default: the full bench of issue 6.
 #   The host has torch 2.11+cu130 under python3, CMake, Ninja, nvcc, fmt, nlohmann_json and Google
 #   Benchmark, but not re2, libseccomp, pcre2-dev or Catch2 v2: their Debian .debs travel in .deps/
 #   (apt-get download ...; see README) and are unpacked into /tmp/deps here.
@@ -33,7 +35,11 @@ import json, sys
 a = json.load(open(sys.argv[1] + "/gen_fast.json")); b = json.load(open(sys.argv[1] + "/gen_eager.json"))
 print("remedi-9b parity fast vs eager:", "identical" if a["tokens"] == b["tokens"] else "DIFFER", len(a["tokens"]), "tokens, nfe", a["nfe"])
 PY
-if [ "${1:-}" != quick ]; then
+if [ "${1:-}" = profile ]; then
+  $B bench --model preset:remedi-9b --device cuda --batch ${PROFILE_BATCH:-1,64} --prefix 1024 --gen 256 --steps 32 \
+    --no-eager --profile "$OUT/trace" --profile-top 25 --json "$OUT/bench_profile.json"
+  gzip -f "$OUT"/trace-b*.json
+elif [ "${1:-}" != quick ]; then
   $B bench --model preset:remedi-9b --device cuda --batch 1,8,64 --prefix 1024 --gen 256 --steps 32 \
     --json "$OUT/bench.json"
   python3 - "$OUT/bench.json" "$(nvidia-smi --query-gpu=driver_version --format=csv,noheader | head -1)" <<'PY'

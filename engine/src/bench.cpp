@@ -2,11 +2,15 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "device_info.h"
+#include "fused_ops.h"
 #include "remedi/common/error.h"
 #include "torch_model.h"
 
@@ -83,16 +87,10 @@ double measure_copy_bandwidth(const std::string& device) {
   return 2.0 * double(n) * reps / s;  // read + write
 }
 
-BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy_bandwidth) {
-  auto* tm = dynamic_cast<TorchModel*>(&engine.model());
-  if (!tm) throw Error("bench needs a LibTorch model", "bench");
-  const ModelConfig& mc = tm->config();
-  if (cfg.batch < 1 || cfg.prefix < 1 || cfg.gen < 1)
-    throw Error("bench: batch, prefix and gen must be positive", "bench");
-  SamplerParams sp = cfg.params;
-  sp.stop_at_eos = false;  // random weights: fixed lengths
-  std::string dev = tm->device().str();
+namespace {
 
+// Random prompts (ordinary ids, below the special tokens) and per-row seeds, fixed by cfg.seed.
+std::vector<GenerateRequest> bench_requests(const BenchConfig& cfg) {
   std::vector<GenerateRequest> reqs(cfg.batch);
   uint64_t s = cfg.seed * 2654435761ULL + 12345;
   for (int r = 0; r < cfg.batch; ++r) {
@@ -100,15 +98,44 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
     reqs[r].prompt.resize(cfg.prefix);
     for (auto& id : reqs[r].prompt) {
       s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-      id = static_cast<int32_t>((s >> 33) % 100000);  // ordinary tokens, below the special ids
+      id = static_cast<int32_t>((s >> 33) % 100000);
     }
   }
-  struct GraphsRestore {  // the bench may switch the path; leave the model as it was
-    TorchModel* m;
-    bool was;
-    ~GraphsRestore() { m->set_step_graphs(was); }
-  } restore{tm, tm->step_graphs()};
-  tm->set_step_graphs(cfg.step_graphs);
+  return reqs;
+}
+
+TorchModel& bench_model(Engine& engine, const BenchConfig& cfg) {
+  auto* tm = dynamic_cast<TorchModel*>(&engine.model());
+  if (!tm) throw Error("bench needs a LibTorch model", "bench");
+  if (cfg.batch < 1 || cfg.prefix < 1 || cfg.gen < 1)
+    throw Error("bench: batch, prefix and gen must be positive", "bench");
+  return *tm;
+}
+
+struct PathRestore {  // the bench may switch the path; leave the model as it was
+  TorchModel* m;
+  bool graphs, fused;
+  PathRestore(TorchModel* model, const BenchConfig& cfg)
+      : m(model), graphs(model->step_graphs()), fused(fused_kernels()) {
+    m->set_step_graphs(cfg.step_graphs);
+    set_fused_kernels(cfg.fused_kernels);
+  }
+  ~PathRestore() {
+    m->set_step_graphs(graphs);
+    set_fused_kernels(fused);
+  }
+};
+
+}  // namespace
+
+BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy_bandwidth) {
+  TorchModel* tm = &bench_model(engine, cfg);
+  const ModelConfig& mc = tm->config();
+  SamplerParams sp = cfg.params;
+  sp.stop_at_eos = false;  // random weights: fixed lengths
+  std::string dev = tm->device().str();
+  auto reqs = bench_requests(cfg);
+  PathRestore restore(tm, cfg);
   TimingModel timed(*tm, dev);
   // Warm-up (excluded): kernels, allocator and cache allocation at the final shape.
   SamplerParams warm = sp;
@@ -142,6 +169,8 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   int64_t toks = 0;
   for (auto& r : res) toks += static_cast<int64_t>(r.raw_tokens.size());
   b.tok_s = double(toks) / b.total_s;
+  const double per_step = sp.steps > 0 ? double(sp.block_size) / sp.steps : 0.0;  // tokens kept per row per step
+  b.step_tok_s = b.step_ms_p50 > 0 ? cfg.batch * per_step * 1e3 / b.step_ms_p50 : 0.0;
   if (!res.empty()) b.first_row_tokens = res[0].raw_tokens;
   b.forwards_s = double(b.forwards + 1) / b.total_s;
   b.peak_mem_bytes = cuda_peak_memory_bytes(tm->device().is_cuda() ? std::max<int>(0, tm->device().index()) : 0);
@@ -158,6 +187,59 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   b.floor_ms = (b.weight_bytes + b.kv_bytes) / copy_bandwidth * 1e3;
   b.ratio = b.floor_ms > 0 ? b.step_ms_p50 / b.floor_ms : 0;
   return b;
+}
+
+}  // namespace remedi::engine
+
+namespace remedi::engine {
+
+ProfileResult profile_generation(Engine& engine, const BenchConfig& cfg, const std::string& trace_path) {
+  namespace prof = torch::autograd::profiler;
+  using torch::profiler::impl::ActivityType;
+  TorchModel* tm = &bench_model(engine, cfg);
+  SamplerParams sp = cfg.params;
+  sp.stop_at_eos = false;
+  sp.max_new_tokens = sp.block_size;  // one block: its steps and its commit
+  auto reqs = bench_requests(cfg);
+  PathRestore restore(tm, cfg);
+  tm->reserve_new_tokens(sp.block_size);
+  generate(*tm, reqs, sp, {});  // warm-up at this shape (kernels, workspaces, cache)
+  device_synchronize(tm->device().str());
+
+  std::set<ActivityType> acts{ActivityType::CPU};
+  if (tm->device().is_cuda()) acts.insert(ActivityType::CUDA);
+  torch::profiler::impl::ProfilerConfig pc(torch::profiler::impl::ProfilerState::KINETO);
+  prof::prepareProfiler(pc, acts);
+  prof::enableProfiler(pc, acts);
+  std::unique_ptr<prof::ProfilerResult> result;
+  GenerateResult gen;
+  try {
+    gen = std::move(generate(*tm, reqs, sp, {}).at(0));
+    device_synchronize(tm->device().str());
+  } catch (...) {
+    prof::disableProfiler();
+    throw;
+  }
+  result = prof::disableProfiler();
+
+  ProfileResult out;
+  out.forwards = static_cast<int64_t>(gen.nfe) - 1;  // every forward but the prefill
+  std::map<std::string, KernelStat> by_name;
+  for (const auto& e : result->events()) {
+    if (e.deviceType() != c10::DeviceType::CUDA) continue;  // device activity: kernels, copies, sets
+    auto& k = by_name[e.name()];
+    k.name = e.name();
+    k.count += 1;
+    k.total_us += double(e.durationNs()) / 1e3;
+  }
+  for (auto& [_, k] : by_name) {
+    out.device_ms += k.total_us / 1e3;
+    out.kernels.push_back(std::move(k));
+  }
+  std::sort(out.kernels.begin(), out.kernels.end(),
+            [](const KernelStat& a, const KernelStat& b) { return a.total_us > b.total_us; });
+  if (!trace_path.empty()) result->save(trace_path);
+  return out;
 }
 
 }  // namespace remedi::engine

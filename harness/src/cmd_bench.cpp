@@ -1,5 +1,6 @@
 // remedi-eval bench: ms per forward, tok/s and peak memory per batch size, beside the memory-
 // bandwidth floor measured in the same run (issue 6). Random-weight presets ignore EOS.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -22,9 +23,14 @@ const char* kHelp = R"(usage: remedi-eval bench --model DIR|preset:NAME [flags]
   --dtype auto|f32|bf16     default auto
   --taps 0,10,20,30         override the UPS tap layers
   --warmup-blocks N         blocks generated before timing (default 1)
-  --no-eager                skip the side-by-side eager run (by default each batch also runs the plain
-                            eager forward and the speedup and token parity are printed)
+  --no-eager                skip the side-by-side plain run (by default each batch also runs the plain
+                            eager LibTorch forward — ATen ops launched one by one, no captured graphs,
+                            none of the engine's CUDA kernels — and prints the speedup and token parity)
   --json OUT                also write the results as JSON to OUT
+  --profile PREFIX          after the timings, profile one block per batch size (Kineto, CUDA
+                            activity): print the top kernels by device time per forward and write the
+                            Chrome trace to PREFIX-b<batch>.json (open in Perfetto or chrome://tracing)
+  --profile-top N           kernels listed per batch size (default 15)
 On the CPU the numbers are for checking the pipeline only, not speed claims.
 )";
 }  // namespace
@@ -45,6 +51,8 @@ static int run_bench(remedi::Args& a) {
   base.params = cli::parse_sampler_flags(a);
   auto json_out = a.opt("--json");
   bool with_eager = !a.flag("--no-eager");
+  auto profile_prefix = a.opt("--profile");
+  int profile_top = static_cast<int>(a.get_int("--profile-top", 15));
   a.finish();
   int maxb = 1;
   for (int b : batches) maxb = std::max(maxb, b);
@@ -58,28 +66,59 @@ static int run_bench(remedi::Args& a) {
                info.device.c_str(), info.dtype.c_str(), info.gpu_name.empty() ? "cpu" : info.gpu_name.c_str(),
                bw / 1e9);
   nlohmann::json runs = nlohmann::json::array();
-  std::printf("%6s %8s %8s %8s %8s %7s %9s %10s %9s\n", "batch", "ms/fwd", "p95", "floor", "ratio", "commit",
-              "tok/s", "fwd/s", "peak GiB");
+  // step tok/s: batch x tokens kept per step / ms per step (the denoising rate, the issue's figure);
+  // e2e tok/s: generated tokens / wall time of the whole generation (prefill, commits, sampler).
+  std::printf("%6s %8s %8s %8s %8s %7s %10s %9s %9s\n", "batch", "ms/fwd", "p95", "floor", "ratio", "commit",
+              "step tok/s", "e2e tok/s", "peak GiB");
   for (int b : batches) {
     engine::BenchConfig c = base;
     c.batch = b;
     auto r = engine::bench_generation(*eng, c, bw);
-    std::printf("%6d %8.2f %8.2f %8.2f %8.2f %7.2f %9.1f %10.1f %9.2f\n", b, r.step_ms_p50, r.step_ms_p95, r.floor_ms,
-                r.ratio, r.commit_ms_p50, r.tok_s, r.forwards_s, double(r.peak_mem_bytes) / (1 << 30));
+    std::printf("%6d %8.2f %8.2f %8.2f %8.2f %7.2f %10.1f %9.1f %9.2f\n", b, r.step_ms_p50, r.step_ms_p95, r.floor_ms,
+                r.ratio, r.commit_ms_p50, r.step_tok_s, r.tok_s, double(r.peak_mem_bytes) / (1 << 30));
     std::fflush(stdout);
     nlohmann::json eager_j = nullptr;
     if (with_eager) {
       engine::BenchConfig ce = c;
       ce.step_graphs = false;
+      ce.fused_kernels = false;
       auto e = engine::bench_generation(*eng, ce, bw);
       bool same = e.first_row_tokens == r.first_row_tokens;
-      std::printf("%6s %8.2f %8.2f   eager: fast path is %.2fx faster per forward, %.2fx in tok/s; tokens %s\n", "",
-                  e.step_ms_p50, e.step_ms_p95, e.step_ms_p50 / r.step_ms_p50, r.tok_s / e.tok_s,
-                  same ? "identical" : "DIFFER");
+      size_t n = std::min(e.first_row_tokens.size(), r.first_row_tokens.size()), agree = 0;
+      for (size_t i = 0; i < n; ++i) agree += e.first_row_tokens[i] == r.first_row_tokens[i];
+      std::printf("%6s %8.2f %8.2f %17s %10.1f %9.1f   plain eager: fast path %.2fx per forward, %.2fx e2e; "
+                  "row-0 tokens %s (%zu/%zu)\n",
+                  "", e.step_ms_p50, e.step_ms_p95, "", e.step_tok_s, e.tok_s, e.step_ms_p50 / r.step_ms_p50,
+                  r.tok_s / e.tok_s, same ? "identical" : "differ", agree, n);
       std::fflush(stdout);
-      eager_j = {{"step_ms_p50", e.step_ms_p50}, {"step_ms_p95", e.step_ms_p95}, {"tok_s", e.tok_s},
-                 {"speedup_ms_per_forward", e.step_ms_p50 / r.step_ms_p50}, {"speedup_tok_s", r.tok_s / e.tok_s},
-                 {"tokens_identical", same}};
+      eager_j = {{"path", "plain eager LibTorch (ATen ops, no graphs, no engine kernels)"},
+                 {"step_ms_p50", e.step_ms_p50}, {"step_ms_p95", e.step_ms_p95}, {"tok_s", e.tok_s},
+                 {"step_tok_s", e.step_tok_s}, {"speedup_ms_per_forward", e.step_ms_p50 / r.step_ms_p50},
+                 {"speedup_tok_s", r.tok_s / e.tok_s}, {"tokens_identical", same},
+                 {"tokens_agreeing", agree}, {"tokens_compared", n}};
+    }
+    nlohmann::json prof_j = nullptr;
+    if (profile_prefix) {
+      std::string trace = *profile_prefix + "-b" + std::to_string(b) + ".json";
+      auto p = engine::profile_generation(*eng, c, trace);
+      double per = p.forwards > 0 ? 1.0 / double(p.forwards) : 0.0;
+      if (p.kernels.empty())
+        std::printf("%6s profile of one block (%lld forwards): no device activity on %s; operators in trace %s\n", "",
+                    static_cast<long long>(p.forwards), info.device.c_str(), trace.c_str());
+      else
+        std::printf("%6s profile of one block (%lld forwards): %.2f ms device time per forward; trace %s\n", "",
+                    static_cast<long long>(p.forwards), p.device_ms * per, trace.c_str());
+      prof_j = {{"forwards", p.forwards}, {"device_ms_per_forward", p.device_ms * per}, {"trace", trace},
+                {"kernels", nlohmann::json::array()}};
+      for (size_t i = 0; i < p.kernels.size() && int(i) < profile_top; ++i) {
+        const auto& k = p.kernels[i];
+        std::printf("%6s %8.3f ms/fwd %6.1f%% %6.1f calls/fwd  %.110s\n", "", k.total_us / 1e3 * per,
+                    p.device_ms > 0 ? 100.0 * k.total_us / 1e3 / p.device_ms : 0.0, double(k.count) * per,
+                    k.name.c_str());
+        prof_j["kernels"].push_back({{"name", k.name}, {"ms_per_forward", k.total_us / 1e3 * per},
+                                     {"calls_per_forward", double(k.count) * per}});
+      }
+      std::fflush(stdout);
     }
     runs.push_back({{"batch", b},
                     {"prefix", c.prefix},
@@ -91,13 +130,15 @@ static int run_bench(remedi::Args& a) {
                     {"prefill_ms", r.prefill_ms},
                     {"forwards", r.forwards},
                     {"tok_s", r.tok_s},
+                    {"step_tok_s", r.step_tok_s},
                     {"forwards_s", r.forwards_s},
                     {"peak_mem_bytes", r.peak_mem_bytes},
                     {"weight_bytes", r.weight_bytes},
                     {"kv_bytes", r.kv_bytes},
                     {"floor_ms", r.floor_ms},
                     {"ratio", r.ratio},
-                    {"eager", eager_j}});
+                    {"eager", eager_j},
+                    {"profile", prof_j}});
   }
   if (json_out) {
     nlohmann::json j = {{"schema_version", 1},

@@ -17,7 +17,8 @@ struct BenchConfig {
   SamplerParams params;    // policy, steps, block size (stop_at_eos is forced off)
   int warmup_blocks = 1;   // blocks generated before timing starts
   uint64_t seed = 0;       // prompt ids and request seeds
-  bool step_graphs = true; // fast path (captured step graphs); false = the plain eager forward
+  bool step_graphs = true; // captured step graphs (false: every forward launched op by op)
+  bool fused_kernels = true; // the engine's CUDA kernels (false: ATen compositions only)
 };
 
 struct BenchResult {
@@ -28,7 +29,9 @@ struct BenchResult {
   double commit_ms_p50 = 0;      // per commit forward
   double prefill_ms = 0;
   double total_s = 0;            // wall time of the timed generation (sampler included)
-  double tok_s = 0;              // generated tokens (all rows) per second
+  double tok_s = 0;              // generated tokens (all rows) per second, end to end (prefill, commits,
+                                 // sampler and host transfers included)
+  double step_tok_s = 0;         // batch x tokens kept per step / step_ms_p50: the denoising rate alone
   double forwards_s = 0;         // forwards per second
   int64_t peak_mem_bytes = 0;    // device peak (CUDA caching allocator); 0 on cpu
   double weight_bytes = 0;       // bytes of weights streamed per forward (embedding table excluded)
@@ -37,6 +40,23 @@ struct BenchResult {
   double ratio = 0;              // step_ms_p50 / floor_ms
   std::vector<int32_t> first_row_tokens;  // generated ids of row 0 (fast/eager parity check)
 };
+
+// Device time per kernel name over one profiled block (profile_generation).
+struct KernelStat {
+  std::string name;
+  int64_t count = 0;
+  double total_us = 0;
+};
+struct ProfileResult {
+  int64_t forwards = 0;            // forwards in the profiled block (steps + commit)
+  double device_ms = 0;            // summed device activity (kernels, copies, memsets)
+  std::vector<KernelStat> kernels; // by total time, largest first
+};
+
+// Generates one block (after a warm-up block) under the Kineto profiler with CUDA activity and
+// sums device time per kernel name; writes the Chrome trace to `trace_path` unless empty. On the
+// CPU the list is empty (no device activity) but the trace still holds the operators.
+ProfileResult profile_generation(Engine& engine, const BenchConfig& cfg, const std::string& trace_path);
 
 // Device-to-device copy bandwidth in bytes/s, counting bytes read plus bytes written (the floor's
 // denominator, measured in the same run). On cpu: a memcpy of a large buffer.
