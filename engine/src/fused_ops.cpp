@@ -6,7 +6,11 @@
 
 #ifdef REMEDI_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <cuda_runtime_api.h>
 
+#include <map>
+
+#include "cuda/attention_kernels.h"
 #include "cuda/fused_kernels.h"
 #endif
 
@@ -27,6 +31,22 @@ bool launched(int err, const char* what) {
   if (err == 0) return true;
   if (err == 1) return false;
   throw Error(std::string("CUDA kernel launch failed: ") + what + " (cudaError " + std::to_string(err) + ")");
+}
+#endif
+
+#ifdef REMEDI_WITH_CUDA
+// block_attention's workspace (sized for T <= 64), zero-filled once: it holds the kernel's split
+// counters, which every launch leaves at zero. Allocated outside any capture, kept for the process.
+void* attention_workspace(const at::Device& dev) {
+  static std::map<int, at::Tensor> per_device;
+  auto it = per_device.find(dev.index());
+  if (it != per_device.end()) return it->second.data_ptr();
+  cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
+  cudaStreamIsCapturing(at::cuda::getCurrentCUDAStream().stream(), &st);
+  if (st != cudaStreamCaptureStatusNone) return nullptr;
+  const int64_t bytes = cuda::block_attention_workspace_bytes(1, 64, 1, 128, 1);
+  auto t = at::zeros({bytes}, at::TensorOptions().device(dev).dtype(at::kByte));
+  return per_device.emplace(dev.index(), t).first->second.data_ptr();
 }
 #endif
 
@@ -97,6 +117,34 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
   K.narrow(2, slot0, T).copy_(qk.select(2, 1).transpose(1, 2));
   V.narrow(2, slot0, T).copy_(qkv.select(2, 2).transpose(1, 2));
   return qk.select(2, 0);
+}
+
+at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
+                           const at::Tensor& lo_len, int64_t hi_start) {
+#ifdef REMEDI_WITH_CUDA
+  const int64_t B = q.size(0), T = q.size(1), H = q.size(2), D = q.size(3);
+  auto cache_ok = [&](const at::Tensor& c) {
+    return c.is_cuda() && c.scalar_type() == at::kBFloat16 && c.stride(3) == 1 && c.stride(2) == D &&
+           c.stride(1) == c.size(2) * D && c.stride(0) == H * c.size(2) * D && c.size(0) == B && c.size(1) == H;
+  };
+  if (g_fused.load(std::memory_order_relaxed) && q.is_cuda() && q.scalar_type() == at::kBFloat16 && q.stride(3) == 1 &&
+      cache_ok(K) && cache_ok(V) && K.strides() == V.strides() &&
+      (!lo_len.defined() || (lo_len.is_cuda() && lo_len.scalar_type() == at::kLong && lo_len.is_contiguous()))) {
+    if (void* ws = attention_workspace(q.device())) {
+      auto out = at::empty({B, T, H, D}, q.options());
+      if (launched(cuda::block_attention(q.data_ptr(), q.stride(0), q.stride(1), q.stride(2), K.data_ptr(), V.data_ptr(),
+                                         K.size(2), out.data_ptr(), static_cast<int>(B), static_cast<int>(T),
+                                         static_cast<int>(H), static_cast<int>(D), static_cast<int>(kv_len),
+                                         lo_len.defined() ? lo_len.data_ptr<int64_t>() : nullptr,
+                                         static_cast<int>(hi_start), ws, stream()),
+                   "block_attention"))
+        return out;
+    }
+  }
+#else
+  (void)q, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start;
+#endif
+  return {};
 }
 
 at::Tensor silu_mul(const at::Tensor& gu) {

@@ -26,6 +26,13 @@ std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Te
 // rotated (may be a view into qkv, which it may modify in place).
 at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& K,
                          const at::Tensor& V, int64_t slot0);
+// The engine's split-key attention kernel (cuda/attention_kernels.h) for one block's queries q
+// (B, T, H, D) (a view with unit stride in D) over the caches K, V (B, H, S, D): valid slots
+// [0, kv_len), or per row [0, lo_len[b]) and [hi_start, kv_len) when lo_len (B) int64 is given.
+// Returns (B, T, H, D), or an undefined tensor where the kernel does not apply (CPU, fused kernels
+// off, other dtypes or shapes): the caller then uses ATen's attention.
+at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
+                           const at::Tensor& lo_len, int64_t hi_start);
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).
 at::Tensor silu_mul(const at::Tensor& gu);
 

@@ -103,6 +103,8 @@ AttnContext TorchModel::block_context(int64_t T) const {
   if (ragged_ && dev_.is_cuda()) {
     auto s = at::arange(ctx.kv_len, at::TensorOptions().device(dev_)).unsqueeze(0);  // (1, S)
     ctx.mask = ((s < prompt_len_.unsqueeze(1)) | (s >= pmax_)).view({rows_, 1, 1, ctx.kv_len});
+    ctx.lo_len = prompt_len_;
+    ctx.pmax = pmax_;
   } else if (ragged_) {
     ctx.row_len = prompt_len_host_;
     ctx.pmax = pmax_;

@@ -20,11 +20,20 @@ std::pair<at::Tensor, at::Tensor> Rope::tables(const at::Tensor& positions) cons
 }
 
 namespace {
-// Attention of q (B, H, T, D) over the cache (B, H, S_cap, D): no causal mask, scale 1/sqrt(D).
+// Attention of q (B, T, H, D) over the cache (B, H, S_cap, D): no causal mask, scale 1/sqrt(D).
+// Returns (B, T, H, D). On CUDA the engine's kernel serves ragged blocks (per-row valid slots, no
+// mask tensor) and batches of 8 rows and more; ATen's SDPA the rest (its cuDNN/flash kernels are as
+// fast for one or two rows).
 at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, const AttnContext& ctx) {
-  if (ctx.row_len.empty())
-    return at::scaled_dot_product_attention(q, K.narrow(2, 0, ctx.kv_len), V.narrow(2, 0, ctx.kv_len), ctx.mask);
   const int64_t B = q.size(0);
+  if (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty() && B >= 8)) {
+    auto out = block_attention(q, K, V, ctx.kv_len, ctx.lo_len, ctx.pmax);
+    if (out.defined()) return out;
+  }
+  auto qh = q.transpose(1, 2);  // (B, H, T, D)
+  if (ctx.row_len.empty())
+    return at::scaled_dot_product_attention(qh, K.narrow(2, 0, ctx.kv_len), V.narrow(2, 0, ctx.kv_len), ctx.mask)
+        .transpose(1, 2);
   std::vector<at::Tensor> rows;
   rows.reserve(B);
   for (int64_t r = 0; r < B; ++r) {  // a block: the row's prompt slots, then the shared generated slots
@@ -32,9 +41,9 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V,
     auto Kr = K.narrow(0, r, 1), Vr = V.narrow(0, r, 1);
     auto Ks = at::cat({Kr.narrow(2, 0, P), Kr.narrow(2, ctx.pmax, ctx.kv_len - ctx.pmax)}, 2);
     auto Vs = at::cat({Vr.narrow(2, 0, P), Vr.narrow(2, ctx.pmax, ctx.kv_len - ctx.pmax)}, 2);
-    rows.push_back(at::scaled_dot_product_attention(q.narrow(0, r, 1), Ks, Vs));
+    rows.push_back(at::scaled_dot_product_attention(qh.narrow(0, r, 1), Ks, Vs));
   }
-  return at::cat(rows, 0);
+  return at::cat(rows, 0).transpose(1, 2);
 }
 
 }  // namespace
@@ -50,9 +59,9 @@ Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache
   auto qkv = at::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
   // q and k rotated in one pass; K is rotated before it is stored (MODEL.md §1).
   auto K = cache.key(layer), V = cache.value(layer);       // (B, H, S_cap, D)
-  auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot).transpose(1, 2);  // (B, H, T, D)
-  auto att = attend(q, K, V, ctx);                         // (B, H, T, D)
-  auto o = at::linear(att.transpose(1, 2).reshape({B, T, d}), w.wo);
+  auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot);  // (B, T, H, D)
+  auto att = attend(q, K, V, ctx);                                        // (B, T, H, D)
+  auto o = at::linear(att.reshape({B, T, d}), w.wo);
   auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps);
   auto gu = at::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
   return {x1, at::linear(silu_mul(gu), w.w_down)};

@@ -26,6 +26,9 @@ struct AttnContext {
   int64_t write_slot = 0;          // the T new keys/values go to slots [write_slot, write_slot+T)
   int64_t kv_len = 0;              // attention reads slots [0, kv_len)
   std::optional<at::Tensor> mask;  // (B, 1, 1|T, kv_len) bool, true = attend; none = every slot valid
+  // CUDA ragged blocks: row b attends [0, lo_len[b]) and [pmax, kv_len) — what `mask` says, in the
+  // form the engine's attention kernel reads (device int64 (B)).
+  at::Tensor lo_len;
   // Blocks of a ragged batch (prompts of different lengths): row r attends exactly to its own
   // slots [0, row_len[r]) and [pmax, kv_len), one attention call per row, so a row computes bit for
   // bit what it computes alone (a padding mask would shift the kernel's blocking of the keys).

@@ -1,0 +1,590 @@
+// Block attention for one denoising step (T <= 64 queries per row) over an exact KV cache.
+//
+// Flash-decoding: CTA (b, h, split) streams a chunk of whole 64-key tiles of K[b,h] and V[b,h]
+// through shared memory (cp.async, up to 3 tiles in flight) and keeps an online softmax for ALL T
+// queries of (b, h). Tensor cores via mma.sync m16n8k16 bf16: S = Q K^T with K fragments from
+// ldmatrix (K is key-major with D contiguous = the "col" B layout), O += P V with P re-packed from
+// the S accumulators (C layout of two n8 tiles = A layout of one k16 tile) and V fragments from
+// ldmatrix.trans. 4 warps: warp w takes query tile w % NQ and key group w / NQ of each tile (KW
+// keys), so that all warps work whether T is 16, 32 or 64; the warps' partials are merged through
+// shared memory at the end. With one split the CTA writes the bf16 output; otherwise it writes its
+// partial (max, sum, unnormalised output, float32) to the workspace and the last CTA of (b, h)
+// (atomic counter, reset by that CTA) combines the partials in split order.
+//
+// Shared memory rows are 256 bytes (128 bf16) with the 16-byte chunk index XOR-swizzled by
+// (row & 7), so that ldmatrix's 8 row addresses hit 8 different bank groups.
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "attention_kernels.h"
+
+namespace remedi::engine::cuda {
+namespace {
+
+constexpr int kD = 128;
+constexpr int kThreads = 128;
+constexpr int kTileKeys = 64;
+constexpr int kRowBytes = kD * 2;                           // one key / query row in smem
+constexpr int kHalfStage = kTileKeys * kRowBytes;           // K (or V) of one tile: 16 KiB
+constexpr int kStageBytes = 2 * kHalfStage;                 // K + V of one tile: 32 KiB
+constexpr int kMaxSplits = 64;                              // splits per (b, h)
+constexpr int kMaxPartialCtas = 512;                        // B*H*splits when splits > 1
+constexpr int kMaxCounters = kMaxPartialCtas / 2;           // splits > 1 only when B*H <= 256
+constexpr int64_t kCounterBytes = kMaxCounters * 4;         // 1 KiB at the workspace's start
+constexpr int kMergeStride = kD + 8;                        // floats per merge row (bank spread)
+constexpr int kMergeRows = 64;                              // 4 warps x 16 query rows
+constexpr int kMergeBytes = (kMergeRows * kMergeStride + 2 * kMergeRows + kMaxSplits * 64 + 64) * 4;
+constexpr float kLog2e = 1.4426950408889634f;
+static_assert(kMergeBytes <= 2 * kStageBytes, "merge buffers live in the K/V stages");
+
+struct AttnParams {
+  const __nv_bfloat16* q;
+  int64_t q_sb, q_st, q_sh;
+  const __nv_bfloat16* k;
+  const __nv_bfloat16* v;
+  int64_t s_cap;
+  __nv_bfloat16* out;
+  int T, H, kv_len;
+  const int64_t* lo_len;
+  int hi_start;
+  int splits, tiles_per_split, nst;
+  float scale_log2;
+  int* counters;
+  float* pm;  // (B*H*splits, T) running max (log2 units)
+  float* pl;  // (B*H*splits, T) sum of exp2
+  float* po;  // (B*H*splits, T, D) unnormalised output
+};
+
+__device__ __forceinline__ uint32_t smem_addr(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// 16-byte async copy; pred false zero-fills the destination and reads nothing.
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, bool pred) {
+  const int n = pred ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(n) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Waits until at most n of this thread's groups are pending (n clamped to 0..3; smaller is safe).
+__device__ __forceinline__ void cp_async_wait(int n) {
+  if (n <= 0)
+    asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+  else if (n == 1)
+    asm volatile("cp.async.wait_group 1;\n" ::: "memory");
+  else if (n == 2)
+    asm volatile("cp.async.wait_group 2;\n" ::: "memory");
+  else
+    asm volatile("cp.async.wait_group 3;\n" ::: "memory");
+}
+
+__device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+__device__ __forceinline__ void ldsm_x4_trans(uint32_t (&r)[4], uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// c (16x8 f32) += a (16x16 bf16, row) * b (16x8 bf16, col)
+__device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%0,%1,%2,%3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);  // .x (low 16 bits) = lo
+  return *reinterpret_cast<const uint32_t*>(&v);
+}
+
+__device__ __forceinline__ float fast_exp2(float x) {  // exp2(-inf) = +0
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+__device__ __forceinline__ void store_bf16x4(__nv_bfloat16* dst, float a, float b, float c, float d) {
+  uint2 u;
+  u.x = pack_bf16(a, b);
+  u.y = pack_bf16(c, d);
+  *reinterpret_cast<uint2*>(dst) = u;
+}
+
+// KW: keys of a 64-key tile per warp (16, 32, 64 for T <= 16, 32, 64). NQ query tiles of 16 rows
+// (the smem Q holds KW = 16*NQ rows, rows >= T zero), KG = 4 / NQ key groups.
+template <int KW>
+__global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_kernel(const AttnParams p) {
+  constexpr int NQ = KW / 16;
+  constexpr int KG = 4 / NQ;
+  static_assert(NQ * KG == 4 && KW * KG == kTileKeys, "warp layout");
+  constexpr float kNegInf = -INFINITY;
+
+  extern __shared__ __align__(128) unsigned char smem[];
+  unsigned char* q_s = smem;                   // KW rows x 256 B
+  unsigned char* kv_s = smem + KW * kRowBytes;  // nst stages of [K tile | V tile]
+  __shared__ int s_is_last;
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int S = p.splits;
+  const int sp = static_cast<int>(blockIdx.x % S);
+  const int bh = static_cast<int>(blockIdx.x / S);
+  const int h = bh % p.H, b = bh / p.H;
+  const int T = p.T, kv_len = p.kv_len, nst = p.nst;
+  const int total_tiles = (kv_len + kTileKeys - 1) / kTileKeys;
+  const int tile0 = sp * p.tiles_per_split;
+  const int ntiles = max(0, min(total_tiles, tile0 + p.tiles_per_split) - tile0);
+
+  // Valid slots: s < lo, or hi <= s < kv_len.
+  int lo = kv_len, hi = kv_len;
+  if (p.lo_len != nullptr) {
+    const int64_t l = p.lo_len[b];
+    lo = static_cast<int>(l < 0 ? 0 : (l > kv_len ? kv_len : l));
+    hi = max(p.hi_start, lo);
+  }
+
+  const int64_t kv_off = (static_cast<int64_t>(b) * p.H + h) * p.s_cap * kD;
+  const __nv_bfloat16* kg = p.k + kv_off;
+  const __nv_bfloat16* vg = p.v + kv_off;
+  const __nv_bfloat16* qg = p.q + b * p.q_sb + h * p.q_sh;
+
+  // Group 0: Q (rows >= T zero-filled).
+  const uint32_t q_base = smem_addr(q_s);
+  for (int c = tid; c < KW * 16; c += kThreads) {
+    const int r = c >> 4, ch = c & 15;
+    const bool ok = r < T;
+    cp_async16(q_base + r * kRowBytes + ((ch ^ (r & 7)) << 4), qg + (ok ? r : 0) * p.q_st + ch * 8, ok);
+  }
+  cp_async_commit();
+
+  const uint32_t kv_base = smem_addr(kv_s);
+  auto load_tile = [&](int j, int stage) {
+    const int key0 = (tile0 + j) * kTileKeys;
+    const uint32_t ks = kv_base + stage * kStageBytes, vs = ks + kHalfStage;
+#pragma unroll
+    for (int i = 0; i < kTileKeys * 16 / kThreads; ++i) {
+      const int c = tid + i * kThreads;
+      const int r = c >> 4, ch = c & 15;
+      const int s = key0 + r;
+      const bool ok = s < lo || (s >= hi && s < kv_len);  // invalid rows are zero-filled, never read
+      const int64_t off = static_cast<int64_t>(ok ? s : 0) * kD + ch * 8;
+      const uint32_t dst = r * kRowBytes + ((ch ^ (r & 7)) << 4);
+      cp_async16(ks + dst, kg + off, ok);
+      cp_async16(vs + dst, vg + off, ok);
+    }
+  };
+
+  // Groups 1..nst: the first nst tiles (empty groups past the chunk keep the counting uniform).
+  for (int i = 0; i < nst; ++i) {
+    if (i < ntiles) load_tile(i, i);
+    cp_async_commit();
+  }
+
+  const int qi = warp % NQ, kgi = warp / NQ;
+  const int g = lane >> 2, t4 = lane & 3;
+  const int mi = lane >> 3, r8 = lane & 7;  // ldmatrix: this lane addresses row r8 of matrix mi
+
+  float o[16][4];
+#pragma unroll
+  for (int n = 0; n < 16; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m0 = kNegInf, m1 = kNegInf, l0 = 0.f, l1 = 0.f;  // rows g and g + 8 of the warp's query tile
+
+  if (ntiles > 0) {
+    // Q A fragments are re-read from smem per tile (cheap; keeps registers for O). A 16x16 by ldmatrix:
+    // a0 rows 0-7 / cols 0-7, a1 rows 8-15 / cols 0-7, a2 rows 0-7 / cols 8-15, a3 rows 8-15 / cols 8-15.
+    const uint32_t q_frag = q_base + (qi * 16 + r8 + ((mi & 1) << 3)) * kRowBytes;
+    for (int j = 0; j < ntiles; ++j) {
+      cp_async_wait(nst - 1);  // Q and tile j landed (this thread's copies) ...
+      __syncthreads();         // ... and everyone's
+      const int stage = j % nst;
+      const uint32_t ks = kv_base + stage * kStageBytes, vs = ks + kHalfStage;
+      const int kb = kgi * KW;  // the warp's keys within the tile
+
+      // S = Q K^T for the warp's 16 queries x KW keys.
+      float s[KW / 8][4];
+#pragma unroll
+      for (int n = 0; n < KW / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+      for (int kk = 0; kk < 8; ++kk) {
+        uint32_t qa[4];
+        ldsm_x4(qa, q_frag + (((2 * kk + (mi >> 1)) ^ r8) << 4));
+#pragma unroll
+        for (int np = 0; np < KW / 16; ++np) {
+          // matrices: (keys +0..7, d 16kk+0..7), (keys +0..7, d +8..15), (keys +8..15, d +0..7), (keys +8..15, d +8..15)
+          const int key = kb + np * 16 + r8 + ((mi >> 1) << 3);
+          const int ch = 2 * kk + (mi & 1);
+          uint32_t kf[4];
+          ldsm_x4(kf, ks + key * kRowBytes + ((ch ^ r8) << 4));
+          mma_bf16(s[2 * np], qa, kf[0], kf[1]);
+          mma_bf16(s[2 * np + 1], qa, kf[2], kf[3]);
+        }
+      }
+
+      // Scale into log2 units, mask, online softmax (each row lives in the 4 lanes of a quad).
+      const int key0 = (tile0 + j) * kTileKeys + kb + 2 * t4;
+      float mx0 = kNegInf, mx1 = kNegInf;
+#pragma unroll
+      for (int n = 0; n < KW / 8; ++n) {
+        const int key = key0 + n * 8;
+        const bool v0 = key < lo || (key >= hi && key < kv_len);
+        const bool v1 = key + 1 < lo || (key + 1 >= hi && key + 1 < kv_len);
+        s[n][0] = v0 ? s[n][0] * p.scale_log2 : kNegInf;
+        s[n][1] = v1 ? s[n][1] * p.scale_log2 : kNegInf;
+        s[n][2] = v0 ? s[n][2] * p.scale_log2 : kNegInf;
+        s[n][3] = v1 ? s[n][3] * p.scale_log2 : kNegInf;
+        mx0 = fmaxf(mx0, fmaxf(s[n][0], s[n][1]));
+        mx1 = fmaxf(mx1, fmaxf(s[n][2], s[n][3]));
+      }
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+      const float mn0 = fmaxf(m0, mx0), mn1 = fmaxf(m1, mx1);
+      const float mu0 = mn0 == kNegInf ? 0.f : mn0;  // all masked so far: keep exp2 away from -inf - -inf
+      const float mu1 = mn1 == kNegInf ? 0.f : mn1;
+      const float al0 = fast_exp2(m0 - mu0), al1 = fast_exp2(m1 - mu1);
+      m0 = mn0;
+      m1 = mn1;
+      float rs0 = 0.f, rs1 = 0.f;
+#pragma unroll
+      for (int n = 0; n < KW / 8; ++n) {
+        s[n][0] = fast_exp2(s[n][0] - mu0);
+        s[n][1] = fast_exp2(s[n][1] - mu0);
+        s[n][2] = fast_exp2(s[n][2] - mu1);
+        s[n][3] = fast_exp2(s[n][3] - mu1);
+        rs0 += s[n][0] + s[n][1];
+        rs1 += s[n][2] + s[n][3];
+      }
+      l0 = l0 * al0 + rs0;  // per-lane partial sums; the quad is reduced once at the end
+      l1 = l1 * al1 + rs1;
+#pragma unroll
+      for (int n = 0; n < 16; ++n) {
+        o[n][0] *= al0;
+        o[n][1] *= al0;
+        o[n][2] *= al1;
+        o[n][3] *= al1;
+      }
+
+      // O += P V: P's k16 tile jj = S n8 tiles 2jj, 2jj+1; V fragments by ldmatrix.trans.
+#pragma unroll
+      for (int jj = 0; jj < KW / 16; ++jj) {
+        uint32_t pa[4];
+        pa[0] = pack_bf16(s[2 * jj][0], s[2 * jj][1]);          // (g,   keys 2t..2t+1)
+        pa[1] = pack_bf16(s[2 * jj][2], s[2 * jj][3]);          // (g+8, keys 2t..2t+1)
+        pa[2] = pack_bf16(s[2 * jj + 1][0], s[2 * jj + 1][1]);  // (g,   keys 2t+8..)
+        pa[3] = pack_bf16(s[2 * jj + 1][2], s[2 * jj + 1][3]);  // (g+8, keys 2t+8..)
+#pragma unroll
+        for (int dp = 0; dp < 8; ++dp) {
+          // matrices: (keys +0..7, d 16dp+0..7), (keys +8..15, d +0..7), (keys +0..7, d +8..15), (keys +8..15, d +8..15)
+          const int key = kb + jj * 16 + r8 + ((mi & 1) << 3);
+          const int ch = 2 * dp + (mi >> 1);
+          uint32_t vf[4];
+          ldsm_x4_trans(vf, vs + key * kRowBytes + ((ch ^ r8) << 4));
+          mma_bf16(o[2 * dp], pa, vf[0], vf[1]);
+          mma_bf16(o[2 * dp + 1], pa, vf[2], vf[3]);
+        }
+      }
+
+      if (j + nst < ntiles) {
+        __syncthreads();  // everyone is done with this stage
+        load_tile(j + nst, stage);
+      }
+      cp_async_commit();
+    }
+  }
+  cp_async_wait(0);
+  __syncthreads();  // stages free for the merge buffers
+
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+
+  float* mo = reinterpret_cast<float*>(kv_s);  // [kMergeRows][kMergeStride], row = kgi*KW + query
+  float* mm = mo + kMergeRows * kMergeStride;  // [kMergeRows]
+  float* ml = mm + kMergeRows;                 // [kMergeRows]
+  float* sw = ml + kMergeRows;                 // [kMaxSplits][64] split weights (last CTA)
+  float* sinv = sw + kMaxSplits * 64;          // [64] 1 / total sum (last CTA)
+  {
+    const int r0 = kgi * KW + qi * 16 + g, r1 = r0 + 8;
+#pragma unroll
+    for (int n = 0; n < 16; ++n) {
+      *reinterpret_cast<float2*>(&mo[r0 * kMergeStride + n * 8 + 2 * t4]) = make_float2(o[n][0], o[n][1]);
+      *reinterpret_cast<float2*>(&mo[r1 * kMergeStride + n * 8 + 2 * t4]) = make_float2(o[n][2], o[n][3]);
+    }
+    if (t4 == 0) {
+      mm[r0] = m0;
+      ml[r0] = l0;
+      mm[r1] = m1;
+      ml[r1] = l1;
+    }
+  }
+  __syncthreads();
+
+  // Merge the KG key groups: item = (query, 4 dims).
+  const bool single = S == 1;
+  const int64_t part = static_cast<int64_t>(bh) * S + sp;
+  for (int it = tid; it < T * 32; it += kThreads) {
+    const int qr = it >> 5, d = (it & 31) * 4;
+    float M = kNegInf;
+#pragma unroll
+    for (int gi = 0; gi < KG; ++gi) M = fmaxf(M, mm[gi * KW + qr]);
+    const float Mu = M == kNegInf ? 0.f : M;
+    float L = 0.f;
+    float4 O = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+    for (int gi = 0; gi < KG; ++gi) {
+      const float w = fast_exp2(mm[gi * KW + qr] - Mu);
+      L += w * ml[gi * KW + qr];
+      const float4 x = *reinterpret_cast<const float4*>(&mo[(gi * KW + qr) * kMergeStride + d]);
+      O.x += w * x.x;
+      O.y += w * x.y;
+      O.z += w * x.z;
+      O.w += w * x.w;
+    }
+    if (single) {
+      const float inv = L > 0.f ? 1.f / L : 0.f;
+      store_bf16x4(p.out + ((static_cast<int64_t>(b) * T + qr) * p.H + h) * kD + d, O.x * inv, O.y * inv,
+                   O.z * inv, O.w * inv);
+    } else {
+      *reinterpret_cast<float4*>(&p.po[(part * T + qr) * kD + d]) = O;
+      if (d == 0) {
+        p.pm[part * T + qr] = M;
+        p.pl[part * T + qr] = L;
+      }
+    }
+  }
+  if (single) return;
+
+  // Last CTA of (b, h) combines the S partials in split order.
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) {
+    const int prev = atomicAdd(&p.counters[bh], 1);
+    s_is_last = prev == S - 1;
+    if (prev == S - 1) atomicExch(&p.counters[bh], 0);  // every split has arrived: ready for the next call
+  }
+  __syncthreads();
+  if (!s_is_last) return;
+  __threadfence();
+
+  const int64_t base = static_cast<int64_t>(bh) * S;
+  for (int qr = tid; qr < T; qr += kThreads) {
+    float M = kNegInf;
+    for (int si = 0; si < S; ++si) M = fmaxf(M, __ldcg(&p.pm[(base + si) * T + qr]));
+    const float Mu = M == kNegInf ? 0.f : M;
+    float L = 0.f;
+    for (int si = 0; si < S; ++si) {
+      const float w = fast_exp2(__ldcg(&p.pm[(base + si) * T + qr]) - Mu);
+      sw[si * 64 + qr] = w;
+      L += w * __ldcg(&p.pl[(base + si) * T + qr]);
+    }
+    sinv[qr] = L > 0.f ? 1.f / L : 0.f;
+  }
+  __syncthreads();
+  for (int it = tid; it < T * 32; it += kThreads) {
+    const int qr = it >> 5, d = (it & 31) * 4;
+    float4 O = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll 8
+    for (int si = 0; si < S; ++si) {
+      const float w = sw[si * 64 + qr];
+      const float4 x = __ldcg(reinterpret_cast<const float4*>(&p.po[((base + si) * T + qr) * kD + d]));
+      O.x += w * x.x;
+      O.y += w * x.y;
+      O.z += w * x.z;
+      O.w += w * x.w;
+    }
+    const float inv = sinv[qr];
+    store_bf16x4(p.out + ((static_cast<int64_t>(b) * T + qr) * p.H + h) * kD + d, O.x * inv, O.y * inv, O.z * inv,
+                 O.w * inv);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host side: device facts (cached per device), the split plan, the launch.
+
+constexpr int kUnsupported = 1;  // cudaErrorInvalidValue: the caller falls back to ATen
+constexpr int kMaxDevices = 64;
+
+int kw_for(int T) { return T <= 16 ? 16 : (T <= 32 ? 32 : 64); }
+int kw_index(int kw) { return kw == 16 ? 0 : (kw == 32 ? 1 : 2); }
+int smem_bytes(int kw, int nst) {
+  const int stages = nst * kStageBytes;
+  return kw * kRowBytes + (stages > kMergeBytes ? stages : kMergeBytes);
+}
+
+struct DeviceFacts {
+  int sms = 0;
+  int occ[3][2] = {};  // CTAs per SM by [kw_index][nst - 2]
+};
+
+template <int KW>
+cudaError_t kernel_facts(int (&occ)[2]) {
+  cudaError_t e = cudaFuncSetAttribute(block_attention_kernel<KW>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       smem_bytes(KW, 3));
+  if (e != cudaSuccess) return e;
+  for (int nst = 2; nst <= 3; ++nst) {
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ[nst - 2], block_attention_kernel<KW>, kThreads,
+                                                      smem_bytes(KW, nst));
+    if (e != cudaSuccess) return e;
+  }
+  return cudaSuccess;
+}
+
+std::mutex g_facts_mu;
+DeviceFacts g_facts[kMaxDevices];
+bool g_facts_ready[kMaxDevices] = {};
+std::atomic<int> g_force_splits{0};
+
+cudaError_t device_facts(DeviceFacts* out) {
+  int dev = 0;
+  cudaError_t e = cudaGetDevice(&dev);
+  if (e != cudaSuccess) return e;
+  if (dev < 0 || dev >= kMaxDevices) return cudaErrorInvalidDevice;
+  std::lock_guard<std::mutex> lock(g_facts_mu);
+  if (!g_facts_ready[dev]) {
+    DeviceFacts f;
+    e = cudaDeviceGetAttribute(&f.sms, cudaDevAttrMultiProcessorCount, dev);
+    if (e == cudaSuccess) e = kernel_facts<16>(f.occ[0]);
+    if (e == cudaSuccess) e = kernel_facts<32>(f.occ[1]);
+    if (e == cudaSuccess) e = kernel_facts<64>(f.occ[2]);
+    if (e != cudaSuccess) return e;
+    g_facts[dev] = f;
+    g_facts_ready[dev] = true;
+  }
+  *out = g_facts[dev];
+  return cudaSuccess;
+}
+
+struct Plan {
+  int kw = 32, splits = 1, tps = 1, nst = 2, smem = 0;
+};
+
+void shape_plan(int tiles, int s, Plan& pl) {
+  pl.tps = (tiles + s - 1) / s;
+  pl.splits = (tiles + pl.tps - 1) / pl.tps;  // no empty chunk
+  pl.nst = pl.tps >= 3 ? 3 : 2;               // tiles in flight: the whole chunk when it has <= 3 tiles
+  pl.smem = smem_bytes(pl.kw, pl.nst);
+}
+
+// Splits: a crude cost in units of one tile's load time. CTAs that run in one wave (every CTA of the
+// grid resident at once, per the occupancy) cost their chunk plus a fixed overhead; every extra wave
+// costs again; splitting adds the combine (the last CTA reads S partials of T x D floats, from L2).
+Plan make_plan(int B, int T, int H, int kv_len, const DeviceFacts& f) {
+  Plan pl;
+  pl.kw = kw_for(T);
+  const int tiles = (kv_len + kTileKeys - 1) / kTileKeys;
+  const int64_t bh = static_cast<int64_t>(B) * H;
+  int64_t max_s = tiles < kMaxSplits ? tiles : kMaxSplits;
+  if (bh > kMaxCounters) max_s = 1;
+  else if (max_s > kMaxPartialCtas / bh) max_s = kMaxPartialCtas / bh;
+  if (max_s < 1) max_s = 1;
+  const int forced = g_force_splits.load(std::memory_order_relaxed);
+  if (forced > 0) {
+    shape_plan(tiles, static_cast<int>(forced < max_s ? forced : max_s), pl);
+    return pl;
+  }
+  double best = 1e300;
+  Plan best_plan = pl;
+  for (int s = 1; s <= max_s; ++s) {
+    Plan c = pl;
+    shape_plan(tiles, s, c);
+    if (c.splits != s) continue;
+    const int occ = f.occ[kw_index(pl.kw)][c.nst - 2];
+    const int64_t slots = static_cast<int64_t>(occ > 0 ? occ : 1) * (f.sms > 0 ? f.sms : 1);
+    const int64_t waves = (bh * s + slots - 1) / slots;
+    double cost = static_cast<double>(waves) * (c.tps + 1.0);
+    if (s > 1) cost += 0.5 + s * T / (64.0 * 3.0);
+    if (cost < best - 1e-9) {
+      best = cost;
+      best_plan = c;
+    }
+  }
+  return best_plan;
+}
+
+bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+}  // namespace
+
+int64_t block_attention_workspace_bytes(int /*B*/, int T, int /*H*/, int D, int /*kv_len*/) {
+  if (D != kD) return 0;
+  const int64_t t = T < 1 ? 1 : (T > 64 ? 64 : T);
+  return kCounterBytes + static_cast<int64_t>(kMaxPartialCtas) * t * (kD + 2) * 4;
+}
+
+int block_attention_splits(int B, int T, int H, int D, int kv_len) {
+  if (D != kD || T < 1 || T > 64 || kv_len < 1 || B < 1 || H < 1) return -kUnsupported;
+  DeviceFacts f;
+  const cudaError_t e = device_facts(&f);
+  if (e != cudaSuccess) return -static_cast<int>(e);
+  return make_plan(B, T, H, kv_len, f).splits;
+}
+
+void block_attention_force_splits(int splits) { g_force_splits.store(splits > 0 ? splits : 0); }
+
+int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
+                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* lo_len,
+                    int hi_start, void* workspace, void* stream) {
+  if (D != kD || T < 1 || T > 64 || B < 1 || H < 1 || kv_len < 1 || kv_len > s_cap) return kUnsupported;
+  if (!aligned16(q) || !aligned16(k) || !aligned16(v) || !aligned16(out) || q_sb % 8 != 0 || q_st % 8 != 0 ||
+      q_sh % 8 != 0)
+    return kUnsupported;
+  DeviceFacts f;
+  const cudaError_t e = device_facts(&f);
+  if (e != cudaSuccess) return static_cast<int>(e);
+  const Plan pl = make_plan(B, T, H, kv_len, f);
+  const int64_t grid = static_cast<int64_t>(B) * H * pl.splits;
+  if (grid > 0x7fffffff) return kUnsupported;
+  if (pl.splits > 1 && (workspace == nullptr || !aligned16(workspace))) return kUnsupported;
+
+  AttnParams p{};
+  p.q = static_cast<const __nv_bfloat16*>(q);
+  p.q_sb = q_sb;
+  p.q_st = q_st;
+  p.q_sh = q_sh;
+  p.k = static_cast<const __nv_bfloat16*>(k);
+  p.v = static_cast<const __nv_bfloat16*>(v);
+  p.s_cap = s_cap;
+  p.out = static_cast<__nv_bfloat16*>(out);
+  p.T = T;
+  p.H = H;
+  p.kv_len = kv_len;
+  p.lo_len = lo_len;
+  p.hi_start = hi_start;
+  p.splits = pl.splits;
+  p.tiles_per_split = pl.tps;
+  p.nst = pl.nst;
+  p.scale_log2 = kLog2e / sqrtf(static_cast<float>(D));
+  if (pl.splits > 1) {
+    unsigned char* ws = static_cast<unsigned char*>(workspace);
+    const int64_t rows = static_cast<int64_t>(kMaxPartialCtas) * T;
+    p.counters = reinterpret_cast<int*>(ws);
+    p.pm = reinterpret_cast<float*>(ws + kCounterBytes);
+    p.pl = p.pm + rows;
+    p.po = p.pl + rows;
+  }
+  const cudaStream_t st = static_cast<cudaStream_t>(stream);
+  const unsigned blocks = static_cast<unsigned>(grid);
+  switch (pl.kw) {
+    case 16:
+      block_attention_kernel<16><<<blocks, kThreads, pl.smem, st>>>(p);
+      break;
+    case 32:
+      block_attention_kernel<32><<<blocks, kThreads, pl.smem, st>>>(p);
+      break;
+    default:
+      block_attention_kernel<64><<<blocks, kThreads, pl.smem, st>>>(p);
+      break;
+  }
+  return static_cast<int>(cudaGetLastError());
+}
+
+}  // namespace remedi::engine::cuda
