@@ -25,6 +25,9 @@ ninja -C /tmp/build-gpu -j16 -k 0 remedi-eval test_model test_model_gpu test_sam
 echo "== build: $(( $(date +%s) - t0 )) s"
 B=/tmp/build-gpu/harness/remedi-eval
 /tmp/build-gpu/tests/engine/test_model_gpu
+# The engine's attention kernel on its own: correctness (ragged, splits, graph replay) and timing.
+nvcc -std=c++17 -arch=sm_90 -O3 -I engine/src tests/cuda/attention_check.cu engine/src/cuda/attention_kernels.cu \
+  -o /tmp/attn_check && /tmp/attn_check > "$OUT/attention_check.log" 2>&1; echo "attention_check: rc $? ($(tail -1 "$OUT/attention_check.log"))"
 /tmp/build-gpu/tests/engine/test_model
 # Parity at real shapes: fast (captured graphs) and eager give the same greedy tokens.
 P=126080,1,2,3,4,5,6,7
@@ -37,7 +40,7 @@ print("remedi-9b parity fast vs eager:", "identical" if a["tokens"] == b["tokens
 PY
 if [ "${1:-}" = profile ]; then
   $B bench --model preset:remedi-9b --device cuda --batch ${PROFILE_BATCH:-1,64} --prefix 1024 --gen 256 --steps 32 \
-    --no-eager --profile "$OUT/trace" --profile-top 25 --json "$OUT/bench_profile.json"
+    --no-eager --profile "$OUT/trace" --profile-top 25 --json "$OUT/bench_profile.json" ${PROFILE_ARGS:-}
   gzip -f "$OUT"/trace-b*.json
 elif [ "${1:-}" != quick ]; then
   $B bench --model preset:remedi-9b --device cuda --batch 1,8,64 --prefix 1024 --gen 256 --steps 32 \

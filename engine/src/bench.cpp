@@ -95,7 +95,8 @@ std::vector<GenerateRequest> bench_requests(const BenchConfig& cfg) {
   uint64_t s = cfg.seed * 2654435761ULL + 12345;
   for (int r = 0; r < cfg.batch; ++r) {
     reqs[r].seed = cfg.seed + r;
-    reqs[r].prompt.resize(cfg.prefix);
+    const int shorter = cfg.prefix_spread > 0 ? (r * 37) % (cfg.prefix_spread + 1) : 0;
+    reqs[r].prompt.resize(std::max(1, cfg.prefix - shorter));
     for (auto& id : reqs[r].prompt) {
       s = s * 6364136223846793005ULL + 1442695040888963407ULL;
       id = static_cast<int32_t>((s >> 33) % 100000);
@@ -107,8 +108,8 @@ std::vector<GenerateRequest> bench_requests(const BenchConfig& cfg) {
 TorchModel& bench_model(Engine& engine, const BenchConfig& cfg) {
   auto* tm = dynamic_cast<TorchModel*>(&engine.model());
   if (!tm) throw Error("bench needs a LibTorch model", "bench");
-  if (cfg.batch < 1 || cfg.prefix < 1 || cfg.gen < 1)
-    throw Error("bench: batch, prefix and gen must be positive", "bench");
+  if (cfg.batch < 1 || cfg.prefix < 1 || cfg.gen < 1 || cfg.prefix_spread < 0)
+    throw Error("bench: batch, prefix and gen must be positive (and the prefix spread not negative)", "bench");
   return *tm;
 }
 
@@ -182,7 +183,9 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   b.weight_bytes = double(w.bytes()) - double(w.wte.numel()) * elt;
   int layers = mc.n_layers + static_cast<int>(w.ups.size());
   int blocks = (cfg.gen + sp.block_size - 1) / sp.block_size;
-  double mean_kv_len = cfg.prefix + sp.block_size * (blocks + 1) / 2.0;  // block b attends prefix + 32(b+1)
+  double mean_prompt = 0;
+  for (const auto& r : reqs) mean_prompt += double(r.prompt.size()) / double(reqs.size());
+  double mean_kv_len = mean_prompt + sp.block_size * (blocks + 1) / 2.0;  // block b attends prompt + 32(b+1)
   b.kv_bytes = double(layers) * cfg.batch * mean_kv_len * mc.d_model * 2.0 * elt;
   b.floor_ms = (b.weight_bytes + b.kv_bytes) / copy_bandwidth * 1e3;
   b.ratio = b.floor_ms > 0 ? b.step_ms_p50 / b.floor_ms : 0;

@@ -18,6 +18,8 @@ const char* kHelp = R"(usage: remedi-eval bench --model DIR|preset:NAME [flags]
   --model DIR|preset:NAME   e.g. preset:remedi-9b (random weights at real shapes)
   --batch 1,8,64            batch sizes to run (default 1)
   --prefix N                prompt tokens per row (default 1024)
+  --prefix-spread N         ragged batches: row r's prompt is N' = (r*37 mod (N+1)) tokens shorter
+                            (default 0: every row has --prefix tokens)
   --gen N                   generated tokens per row, EOS ignored (default 256)
   --device cpu|cuda         default cpu
   --dtype auto|f32|bf16     default auto
@@ -47,6 +49,7 @@ static int run_bench(remedi::Args& a) {
   engine::BenchConfig base;
   base.prefix = static_cast<int>(a.get_int("--prefix", 1024));
   base.gen = static_cast<int>(a.get_int("--gen", 256));
+  base.prefix_spread = static_cast<int>(a.get_int("--prefix-spread", 0));
   base.warmup_blocks = static_cast<int>(a.get_int("--warmup-blocks", 1));
   base.params = cli::parse_sampler_flags(a);
   auto json_out = a.opt("--json");
@@ -122,6 +125,7 @@ static int run_bench(remedi::Args& a) {
     }
     runs.push_back({{"batch", b},
                     {"prefix", c.prefix},
+                    {"prefix_spread", c.prefix_spread},
                     {"gen", c.gen},
                     {"step_ms_p50", r.step_ms_p50},
                     {"step_ms_p95", r.step_ms_p95},

@@ -13,6 +13,7 @@ namespace remedi::engine {
 struct BenchConfig {
   int batch = 1;           // rows per forward
   int prefix = 1024;       // prompt tokens per row (random ids)
+  int prefix_spread = 0;   // > 0: row r's prompt is prefix - (r * 37 mod (spread + 1)) tokens (a ragged batch)
   int gen = 256;           // generated tokens per row (EOS ignored: fixed lengths)
   SamplerParams params;    // policy, steps, block size (stop_at_eos is forced off)
   int warmup_blocks = 1;   // blocks generated before timing starts
