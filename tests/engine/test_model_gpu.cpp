@@ -212,3 +212,34 @@ TEST_CASE("ragged batch on CUDA (engine attention kernel): every row matches the
   std::printf("ragged CUDA batch of 9 vs rows alone: worst logits rel err %.3e\n", worst);
   CHECK(worst <= 2e-2);
 }
+
+TEST_CASE("remedi-9b shapes on CUDA: fast path logits vs the plain ATen forward", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  c10::InferenceMode im;
+  ModelConfig c = ModelConfig::preset("remedi-9b");
+  auto w = random_weights(c, at::Device("cuda"), at::kBFloat16, 3);
+  TorchModel m(c, w, at::Device("cuda"), at::kBFloat16);
+  std::vector<int32_t> prompt{126080};
+  for (int i = 0; i < 200; ++i) prompt.push_back((i * 7919) % 100000 + 1);
+  std::vector<int32_t> blk(32, c.mask_id);
+  m.reserve_new_tokens(32);
+  m.prefill({prompt});
+  auto [lf, cf] = m.step_logits(blk);
+  at::Tensor lp, cp;
+  {
+    FusedOff off;
+    m.prefill({prompt});
+    std::tie(lp, cp) = m.step_logits(blk);
+  }
+  const double el = rel_err(lf, lp), ec = rel_err(cf, cp);
+  const double agree = lf.argmax(-1).eq(lp.argmax(-1)).to(at::kDouble).mean().item<double>();
+  // Top-1 vs top-2 gap of the plain logits, against the largest logit difference between the paths.
+  auto top2 = std::get<0>(lp.to(at::kFloat).topk(2, -1));
+  const double gap = (top2.select(-1, 0) - top2.select(-1, 1)).median().item<double>();
+  const double diff = (lf.to(at::kFloat) - lp.to(at::kFloat)).abs().max().item<double>();
+  std::printf("remedi-9b fused vs plain ATen, first step of a block: logits rel err %.3e, confidence rel err %.3e, "
+              "argmax agreement %.1f%% (median top-1/top-2 gap %.3g, max |logit diff| %.3g)\n",
+              el, ec, 100 * agree, gap, diff);
+  CHECK(el <= 2e-2);
+  CHECK(ec <= 2e-2);
+}

@@ -86,7 +86,7 @@ __global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict_
   unpack8(gu[row * 2 * chunks + j], g);
   unpack8(gu[row * 2 * chunks + chunks + j], u);
 #pragma unroll
-  for (int e = 0; e < 8; ++e) o[e] = round_bf16(g[e] / (1.0f + __expf(-g[e]))) * u[e];  // silu rounded like ATen's
+  for (int e = 0; e < 8; ++e) o[e] = round_bf16(g[e] / (1.0f + expf(-g[e]))) * u[e];  // silu as ATen computes and rounds it
   out[row * chunks + j] = pack8(o);
 }
 
