@@ -213,15 +213,22 @@ TEST_CASE("ragged batch on CUDA (engine attention kernel): every row matches the
   CHECK(worst <= 2e-2);
 }
 
-TEST_CASE("remedi-9b shapes on CUDA: fast path logits vs the plain ATen forward", "[gpu]") {
+TEST_CASE("remedi-9b shapes on CUDA: fast path as close to float32 as the plain ATen forward", "[gpu]") {
   if (!cuda_available()) std::exit(77);
   c10::InferenceMode im;
   ModelConfig c = ModelConfig::preset("remedi-9b");
   auto w = random_weights(c, at::Device("cuda"), at::kBFloat16, 3);
-  TorchModel m(c, w, at::Device("cuda"), at::kBFloat16);
   std::vector<int32_t> prompt{126080};
   for (int i = 0; i < 200; ++i) prompt.push_back((i * 7919) % 100000 + 1);
   std::vector<int32_t> blk(32, c.mask_id);
+  at::Tensor lr, cr;  // float32 forward of the same (bf16-valued) weights: the reference
+  {
+    TorchModel ref(c, copy_weights(w, at::Device("cuda"), at::kFloat), at::Device("cuda"), at::kFloat);
+    ref.reserve_new_tokens(32);
+    ref.prefill({prompt});
+    std::tie(lr, cr) = ref.step_logits(blk);
+  }
+  TorchModel m(c, w, at::Device("cuda"), at::kBFloat16);
   m.reserve_new_tokens(32);
   m.prefill({prompt});
   auto [lf, cf] = m.step_logits(blk);
@@ -231,15 +238,13 @@ TEST_CASE("remedi-9b shapes on CUDA: fast path logits vs the plain ATen forward"
     m.prefill({prompt});
     std::tie(lp, cp) = m.step_logits(blk);
   }
-  const double el = rel_err(lf, lp), ec = rel_err(cf, cp);
-  const double agree = lf.argmax(-1).eq(lp.argmax(-1)).to(at::kDouble).mean().item<double>();
-  // Top-1 vs top-2 gap of the plain logits, against the largest logit difference between the paths.
-  auto top2 = std::get<0>(lp.to(at::kFloat).topk(2, -1));
-  const double gap = (top2.select(-1, 0) - top2.select(-1, 1)).median().item<double>();
-  const double diff = (lf.to(at::kFloat) - lp.to(at::kFloat)).abs().max().item<double>();
-  std::printf("remedi-9b fused vs plain ATen, first step of a block: logits rel err %.3e, confidence rel err %.3e, "
-              "argmax agreement %.1f%% (median top-1/top-2 gap %.3g, max |logit diff| %.3g)\n",
-              el, ec, 100 * agree, gap, diff);
-  CHECK(el <= 2e-2);
-  CHECK(ec <= 2e-2);
+  auto agree = [&](const at::Tensor& a) { return a.argmax(-1).eq(lr.argmax(-1)).to(at::kDouble).mean().item<double>(); };
+  const double ef = rel_err(lf, lr), ep = rel_err(lp, lr), cfe = rel_err(cf, cr), cpe = rel_err(cp, cr);
+  std::printf("remedi-9b vs float32, first step of a block: fast path logits rel err %.3e (argmax agrees %.1f%%), "
+              "plain ATen %.3e (%.1f%%); confidence %.3e vs %.3e; fast vs plain %.3e\n",
+              ef, 100 * agree(lf), ep, 100 * agree(lp), cfe, cpe, rel_err(lf, lp));
+  // bf16 through 36 random-weight blocks drifts by a few percent whichever kernels run; the engine's
+  // kernels must not drift more than ATen's own.
+  CHECK(ef <= 1.25 * ep + 1e-3);
+  CHECK(cfe <= 1.25 * cpe + 1e-3);
 }
