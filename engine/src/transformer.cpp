@@ -22,8 +22,8 @@ std::pair<at::Tensor, at::Tensor> Rope::tables(const at::Tensor& positions) cons
 namespace {
 // Attention of q (B, T, H, D) over the cache (B, H, S_cap, D): no causal mask, scale 1/sqrt(D).
 // Returns (B, T, H, D). On CUDA the engine's kernel serves ragged blocks (per-row valid slots, no
-// mask tensor) and batches of 8 rows and more; ATen's SDPA the rest (its cuDNN/flash kernels are as
-// fast for one or two rows).
+// mask tensor) and batches of 8 rows and more, flash attention 1-7 rows, ATen's SDPA the rest (the
+// CPU, explicit masks, the exact per-row path of ragged CPU batches).
 at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, const AttnContext& ctx) {
   const int64_t B = q.size(0);
   if (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty() && B >= 8)) {
