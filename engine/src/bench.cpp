@@ -192,9 +192,53 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   return b;
 }
 
-}  // namespace remedi::engine
+namespace {
 
-namespace remedi::engine {
+// Passes every call through to the model and turns the profiler on at the first step, so that the
+// prompt's prefill (one forward per row, much larger than a step) stays out of the profile.
+class ProfilingModel : public DenoiseModel {
+ public:
+  ProfilingModel(TorchModel& m, torch::profiler::impl::ProfilerConfig pc,
+                 std::set<torch::profiler::impl::ActivityType> acts)
+      : m_(m), pc_(std::move(pc)), acts_(std::move(acts)) {}
+  ~ProfilingModel() override {
+    if (on_) torch::autograd::profiler::disableProfiler();  // an exception left it running
+  }
+  int32_t mask_id() const override { return m_.mask_id(); }
+  int32_t eos_id() const override { return m_.eos_id(); }
+  bool has_confidence() const override { return m_.has_confidence(); }
+  void prefill(const std::vector<std::vector<int32_t>>& p) override {
+    m_.prefill(p);
+    device_synchronize(m_.device().str());
+  }
+  void step(const std::vector<int32_t>& t, const StepSampling& s, StepOutput& o) override {
+    if (!on_) {
+      torch::autograd::profiler::enableProfiler(pc_, acts_);
+      on_ = true;
+    }
+    m_.step(t, s, o);
+    ++forwards;
+  }
+  void commit(const std::vector<int32_t>& t) override {
+    m_.commit(t);
+    ++forwards;
+  }
+  std::unique_ptr<torch::autograd::profiler::ProfilerResult> finish() {
+    if (!on_) throw Error("profile: the generation ran no denoising step", "bench");
+    device_synchronize(m_.device().str());
+    on_ = false;
+    return torch::autograd::profiler::disableProfiler();
+  }
+  int64_t forwards = 0;
+
+ private:
+  TorchModel& m_;
+  torch::profiler::impl::ProfilerConfig pc_;
+  std::set<torch::profiler::impl::ActivityType> acts_;
+  bool on_ = false;
+};
+
+}  // namespace
 
 ProfileResult profile_generation(Engine& engine, const BenchConfig& cfg, const std::string& trace_path) {
   namespace prof = torch::autograd::profiler;
@@ -213,20 +257,12 @@ ProfileResult profile_generation(Engine& engine, const BenchConfig& cfg, const s
   if (tm->device().is_cuda()) acts.insert(ActivityType::CUDA);
   torch::profiler::impl::ProfilerConfig pc(torch::profiler::impl::ProfilerState::KINETO);
   prof::prepareProfiler(pc, acts);
-  prof::enableProfiler(pc, acts);
-  std::unique_ptr<prof::ProfilerResult> result;
-  GenerateResult gen;
-  try {
-    gen = std::move(generate(*tm, reqs, sp, {}).at(0));
-    device_synchronize(tm->device().str());
-  } catch (...) {
-    prof::disableProfiler();
-    throw;
-  }
-  result = prof::disableProfiler();
+  ProfilingModel profiled(*tm, pc, acts);
+  generate(profiled, reqs, sp, {});
+  auto result = profiled.finish();
 
   ProfileResult out;
-  out.forwards = static_cast<int64_t>(gen.nfe) - 1;  // every forward but the prefill
+  out.forwards = profiled.forwards;  // the block's steps and its commit (the prefill is not profiled)
   std::map<std::string, KernelStat> by_name;
   for (const auto& e : result->events()) {
     if (e.deviceType() != c10::DeviceType::CUDA) continue;  // device activity: kernels, copies, sets

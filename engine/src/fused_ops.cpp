@@ -32,9 +32,7 @@ bool launched(int err, const char* what) {
   if (err == 1) return false;
   throw Error(std::string("CUDA kernel launch failed: ") + what + " (cudaError " + std::to_string(err) + ")");
 }
-#endif
 
-#ifdef REMEDI_WITH_CUDA
 // block_attention's workspace (sized for T <= 64), zero-filled once: it holds the kernel's split
 // counters, which every launch leaves at zero. Allocated outside any capture, kept for the process.
 void* attention_workspace(const at::Device& dev) {
@@ -47,6 +45,11 @@ void* attention_workspace(const at::Device& dev) {
   const int64_t bytes = cuda::block_attention_workspace_bytes(1, 64, 1, 128, 1);
   auto t = at::zeros({bytes}, at::TensorOptions().device(dev).dtype(at::kByte));
   return per_device.emplace(dev.index(), t).first->second.data_ptr();
+}
+// A cache view (rows, H, S, D) of (rows_cap, H, S, D) bf16 storage: every row's H x S x D dense.
+bool cache_layout(const at::Tensor& c, int64_t H, int64_t D) {
+  return c.is_cuda() && c.scalar_type() == at::kBFloat16 && c.dim() == 4 && c.size(1) == H && c.size(3) == D &&
+         c.stride(3) == 1 && c.stride(2) == D && c.stride(1) == c.size(2) * D && c.stride(0) == H * c.size(2) * D;
 }
 #endif
 
@@ -95,13 +98,8 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
   const int64_t T = qkv.size(1);
 #ifdef REMEDI_WITH_CUDA
   const int64_t B = qkv.size(0), H = qkv.size(3), D = qkv.size(4);
-  // The caches are views (rows, H, S, D) of (rows_cap, H, S, D) storage: innermost three dims dense.
-  auto cache_ok = [&](const at::Tensor& c) {
-    return c.is_cuda() && c.scalar_type() == at::kBFloat16 && c.stride(3) == 1 && c.stride(2) == D &&
-           c.stride(1) == c.size(2) * D;
-  };
   if (fusable(qkv) && cos.is_contiguous() && sin.is_contiguous() && cos.scalar_type() == at::kFloat &&
-      cache_ok(K) && cache_ok(V) && K.strides() == V.strides()) {
+      cache_layout(K, H, D) && cache_layout(V, H, D) && K.strides() == V.strides()) {
     if (launched(cuda::rope_qk_store(qkv.data_ptr(), cos.data_ptr<float>(), sin.data_ptr<float>(), K.data_ptr(),
                                      V.data_ptr(), static_cast<int>(B), static_cast<int>(T), static_cast<int>(H),
                                      static_cast<int>(D), K.stride(0), K.stride(1), slot0, stream()),
@@ -123,12 +121,8 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
                            const at::Tensor& lo_len, int64_t hi_start) {
 #ifdef REMEDI_WITH_CUDA
   const int64_t B = q.size(0), T = q.size(1), H = q.size(2), D = q.size(3);
-  auto cache_ok = [&](const at::Tensor& c) {
-    return c.is_cuda() && c.scalar_type() == at::kBFloat16 && c.stride(3) == 1 && c.stride(2) == D &&
-           c.stride(1) == c.size(2) * D && c.stride(0) == H * c.size(2) * D && c.size(0) == B && c.size(1) == H;
-  };
   if (g_fused.load(std::memory_order_relaxed) && q.is_cuda() && q.scalar_type() == at::kBFloat16 && q.stride(3) == 1 &&
-      cache_ok(K) && cache_ok(V) && K.strides() == V.strides() &&
+      cache_layout(K, H, D) && cache_layout(V, H, D) && K.size(0) == B && K.strides() == V.strides() &&
       (!lo_len.defined() || (lo_len.is_cuda() && lo_len.scalar_type() == at::kLong && lo_len.is_contiguous()))) {
     if (void* ws = attention_workspace(q.device())) {
       auto out = at::empty({B, T, H, D}, q.options());

@@ -54,8 +54,9 @@ struct ProfileResult {
   std::vector<KernelStat> kernels; // by total time, largest first
 };
 
-// Generates one block (after a warm-up block) under the Kineto profiler with CUDA activity and
-// sums device time per kernel name; writes the Chrome trace to `trace_path` unless empty. On the
+// Generates one block (after a warm-up block) under the Kineto profiler with CUDA activity — its
+// steps and commit; the prompt's prefill runs before the profiler starts — and sums device time per
+// kernel name; writes the Chrome trace to `trace_path` unless empty. On the
 // CPU the list is empty (no device activity) but the trace still holds the operators.
 ProfileResult profile_generation(Engine& engine, const BenchConfig& cfg, const std::string& trace_path);
 
