@@ -168,7 +168,7 @@ struct Problem {
     CK(cudaDeviceSynchronize());
   }
   int launch(int kv_len, uint16_t* dst, cudaStream_t st) const {
-    return ra::block_attention(qkv, q_sb(), q_st(), kD, k, v, s_cap, dst, B, T, H, kD, kv_len, lo_dev, hi, g_ws, st);
+    return ra::block_attention(qkv, q_sb(), q_st(), kD, k, v, s_cap, dst, B, T, H, kD, kv_len, lo_dev, hi, nullptr, g_ws, st);
   }
   void release() {
     CK(cudaFree(qkv));
@@ -332,7 +332,7 @@ Timing time_attention(int B, int kv, int force) {
   auto call = [&](int i) {
     const int c = i % copies;
     const int rc = ra::block_attention(qkv, int64_t(T) * 3 * H * kD, int64_t(3) * H * kD, kD, ks[c], vs[c], s_cap, out,
-                                       B, T, H, kD, kv, nullptr, 0, g_ws, st);
+                                       B, T, H, kD, kv, nullptr, 0, nullptr, g_ws, st);
     if (rc != 0) {
       std::printf("block_attention returned %d\n", rc);
       std::exit(3);

@@ -49,6 +49,7 @@ struct AttnParams {
   __nv_bfloat16* out;
   int T, H, kv_len;
   const int64_t* lo_len;
+  const int64_t* hi_rows;  // per-row start of the second range, or null: hi_start for every row
   int hi_start;
   int splits, tiles_per_split, nst;
   float scale_log2;
@@ -147,7 +148,8 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   if (p.lo_len != nullptr) {
     const int64_t l = p.lo_len[b];
     lo = static_cast<int>(l < 0 ? 0 : (l > kv_len ? kv_len : l));
-    hi = max(p.hi_start, lo);
+    const int64_t h0 = p.hi_rows != nullptr ? p.hi_rows[b] : p.hi_start;
+    hi = max(static_cast<int>(h0 < 0 ? 0 : (h0 > kv_len ? kv_len : h0)), lo);
   }
 
   const int64_t kv_off = (static_cast<int64_t>(b) * p.H + h) * p.s_cap * kD;
@@ -532,7 +534,7 @@ void block_attention_force_splits(int splits) { g_force_splits.store(splits > 0 
 
 int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
                     int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* lo_len,
-                    int hi_start, void* workspace, void* stream) {
+                    int hi_start, const int64_t* hi_rows, void* workspace, void* stream) {
   if (D != kD || T < 1 || T > 64 || B < 1 || H < 1 || kv_len < 1 || kv_len > s_cap) return kUnsupported;
   if (!aligned16(q) || !aligned16(k) || !aligned16(v) || !aligned16(out) || q_sb % 8 != 0 || q_st % 8 != 0 ||
       q_sh % 8 != 0)
@@ -559,6 +561,7 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
   p.kv_len = kv_len;
   p.lo_len = lo_len;
   p.hi_start = hi_start;
+  p.hi_rows = hi_rows;
   p.splits = pl.splits;
   p.tiles_per_split = pl.tps;
   p.nst = pl.nst;

@@ -19,7 +19,8 @@ namespace remedi::engine::cuda {
 int64_t block_attention_workspace_bytes(int B, int T, int H, int D, int kv_len);
 
 // out[b,t,h,:] = sum_s softmax_s(q[b,t,h,:] . K[b,h,s,:] / sqrt(D)) V[b,h,s,:] over the valid slots
-// s of row b: [0, kv_len) when lo_len is null, else [0, lo_len[b]) U [hi_start, kv_len). Softmax in
+// s of row b: [0, kv_len) when lo_len is null, else [0, lo_len[b]) U [hi, kv_len) with hi =
+// hi_rows[b] (device int64 (B), read on the device like lo_len) or, when hi_rows is null, hi_start. Softmax in
 // float32, P rounded to bf16 for the PV product (as flash attention does), float32 accumulation,
 // one rounding of the output to bf16. A row whose valid set is empty gets zeros.
 // q: bf16, element (b,t,h,i) at q[b*q_sb + t*q_st + h*q_sh + i] (i contiguous; q is usually a slice
@@ -37,7 +38,7 @@ int64_t block_attention_workspace_bytes(int B, int T, int H, int D, int kv_len);
 // of these calls before a stream capture begins.
 int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
                     int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* lo_len,
-                    int hi_start, void* workspace, void* stream);
+                    int hi_start, const int64_t* hi_rows, void* workspace, void* stream);
 
 // The number of key splits block_attention uses for this shape on the current device (for logs and
 // benchmarks); a negative value on error.
