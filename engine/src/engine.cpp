@@ -72,6 +72,7 @@ class EngineImpl : public Engine {
     info_.gpu_name = dev.is_cuda() ? gpu_name(dev.index() < 0 ? 0 : dev.index()) : "";
     info_.cuda_driver = dev.is_cuda() ? cuda_driver_version() : "";
     max_batch_ = std::max(1, o.max_batch);
+    continuous_ = o.continuous_batching;
     model_ = std::make_unique<TorchModel>(cfg, std::move(w), dev, dt, keep);
     model_->set_step_graphs(o.step_graphs);
   }
@@ -93,16 +94,15 @@ class EngineImpl : public Engine {
 
   std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& requests, const SamplerParams& params,
                                        const StepCallback& on_step) override {
-    std::vector<GenerateResult> out;
-    out.reserve(requests.size());
-    int blocks = (params.max_new_tokens + params.block_size - 1) / std::max(1, params.block_size);
+    const int blocks = (params.max_new_tokens + params.block_size - 1) / std::max(1, params.block_size);
     model_->reserve_new_tokens(blocks * params.block_size);
-    for (size_t i = 0; i < requests.size(); i += max_batch_) {
-      std::vector<GenerateRequest> chunk(requests.begin() + i,
-                                         requests.begin() + std::min(requests.size(), i + max_batch_));
-      for (auto& r : engine::generate(*model_, chunk, params, on_step)) out.push_back(std::move(r));
-    }
-    return out;
+    // A queue longer than the batch: give every batch room for queued prompts and one more
+    // generation per row, so rows that finish early can take the next request.
+    size_t longest = 0;
+    for (const auto& r : requests) longest = std::max(longest, r.prompt.size());
+    const bool queue = continuous_ && requests.size() > static_cast<size_t>(max_batch_);
+    model_->reserve_refill(queue ? static_cast<int>(longest) : 0, queue ? blocks * params.block_size : 0);
+    return engine::generate(*model_, requests, params, on_step, max_batch_);
   }
 
   DenoiseModel& model() override { return *model_; }
@@ -121,7 +121,8 @@ class EngineImpl : public Engine {
   mutable FileHashes hashes_;
   std::optional<Tokenizer> tokenizer_;
   std::unique_ptr<TorchModel> model_;
-  size_t max_batch_ = 8;
+  int max_batch_ = 8;
+  bool continuous_ = true;
 };
 
 }  // namespace

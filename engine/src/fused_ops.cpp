@@ -46,6 +46,11 @@ void* attention_workspace(const at::Device& dev) {
   auto t = at::zeros({bytes}, at::TensorOptions().device(dev).dtype(at::kByte));
   return per_device.emplace(dev.index(), t).first->second.data_ptr();
 }
+// A per-row device int64 (B) vector the attention kernel reads.
+bool row_lengths(const at::Tensor& t, int64_t B) {
+  return t.is_cuda() && t.scalar_type() == at::kLong && t.is_contiguous() && t.numel() == B;
+}
+
 // A cache view (rows, H, S, D) of (rows_cap, H, S, D) bf16 storage: every row's H x S x D dense.
 bool cache_layout(const at::Tensor& c, int64_t H, int64_t D) {
   return c.is_cuda() && c.scalar_type() == at::kBFloat16 && c.dim() == 4 && c.size(1) == H && c.size(3) == D &&
@@ -118,19 +123,19 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
 }
 
 at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
-                           const at::Tensor& lo_len, int64_t hi_start) {
+                           const at::Tensor& lo_len, const at::Tensor& hi_start) {
 #ifdef REMEDI_WITH_CUDA
   const int64_t B = q.size(0), T = q.size(1), H = q.size(2), D = q.size(3);
   if (g_fused.load(std::memory_order_relaxed) && q.is_cuda() && q.scalar_type() == at::kBFloat16 && q.stride(3) == 1 &&
       cache_layout(K, H, D) && cache_layout(V, H, D) && K.size(0) == B && K.strides() == V.strides() &&
-      (!lo_len.defined() || (lo_len.is_cuda() && lo_len.scalar_type() == at::kLong && lo_len.is_contiguous()))) {
+      lo_len.defined() == hi_start.defined() && (!lo_len.defined() || (row_lengths(lo_len, B) && row_lengths(hi_start, B)))) {
     if (void* ws = attention_workspace(q.device())) {
       auto out = at::empty({B, T, H, D}, q.options());
       if (launched(cuda::block_attention(q.data_ptr(), q.stride(0), q.stride(1), q.stride(2), K.data_ptr(), V.data_ptr(),
                                          K.size(2), out.data_ptr(), static_cast<int>(B), static_cast<int>(T),
                                          static_cast<int>(H), static_cast<int>(D), static_cast<int>(kv_len),
-                                         lo_len.defined() ? lo_len.data_ptr<int64_t>() : nullptr,
-                                         static_cast<int>(hi_start), ws, stream()),
+                                         lo_len.defined() ? lo_len.data_ptr<int64_t>() : nullptr, 0,
+                                         hi_start.defined() ? hi_start.data_ptr<int64_t>() : nullptr, ws, stream()),
                    "block_attention"))
         return out;
     }

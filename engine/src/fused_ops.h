@@ -28,11 +28,12 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
                          const at::Tensor& V, int64_t slot0);
 // The engine's split-key attention kernel (cuda/attention_kernels.h) for one block's queries q
 // (B, T, H, D) (a view with unit stride in D) over the caches K, V (B, H, S, D): valid slots
-// [0, kv_len), or per row [0, lo_len[b]) and [hi_start, kv_len) when lo_len (B) int64 is given.
+// [0, kv_len), or per row [0, lo_len[b]) and [hi_start[b], kv_len) when lo_len and hi_start, device
+// int64 (B), are given.
 // Returns (B, T, H, D), or an undefined tensor where the kernel does not apply (CPU, fused kernels
 // off, other dtypes or shapes): the caller then uses ATen's attention.
 at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
-                           const at::Tensor& lo_len, int64_t hi_start);
+                           const at::Tensor& lo_len, const at::Tensor& hi_start);
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).
 at::Tensor silu_mul(const at::Tensor& gu);
 

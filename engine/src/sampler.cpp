@@ -5,6 +5,8 @@
 //     for step i in 0..steps-1:  step() -> rank (sampler_policy.cpp) -> keep k_i, remask the rest
 //     commit(block)                                    1 forward, appends the block's K/V
 //     a row stops after a block containing EOS (stop_at_eos) or when its budget is spent
+//     with requests queued, a stopped row takes the next one: refill(row, prompt)   (continuous
+//     batching, where the model supports it; otherwise the queue waits for the next batch)
 //
 // Rows advance in lock step because they share the model's forwards. A row that has stopped (or, with
 // the threshold policy, finished its block early) keeps handing its last tokens to the model; the
@@ -116,16 +118,18 @@ bool finish_block(const int32_t* row_tokens, int bs, int32_t eos_id, const Block
 }  // namespace
 
 std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<GenerateRequest>& requests,
-                                     const SamplerParams& params, const StepCallback& on_step) {
+                                     const SamplerParams& params, const StepCallback& on_step, int batch) {
   validate_params(params);
   if (params.policy == Policy::RemediUps && !model.has_confidence())
     throw Error("policy remedi-ups needs a RemeDi checkpoint with the UPS head", "--policy",
                 "this model has no confidence output (plain LLaDA); use --policy remedi-logit or "
                 "llada-lowconf");
-  const int rows = static_cast<int>(requests.size());
-  if (rows == 0) return {};
-  if (rows > model.max_rows())
-    throw Error(fmt::format("batch of {} rows exceeds the model's maximum of {}", rows, model.max_rows()),
+  const int n = static_cast<int>(requests.size());
+  if (n == 0) return {};
+  if (batch < 0) throw Error("batch size must not be negative", "sampler");
+  const int width = batch == 0 ? n : std::min(batch, n);  // rows in flight
+  if (width > model.max_rows())
+    throw Error(fmt::format("batch of {} rows exceeds the model's maximum of {}", width, model.max_rows()),
                 "sampler", "split the requests into smaller batches");
 
   const int bs = params.block_size;
@@ -134,64 +138,82 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
   const int32_t mask_id = model.mask_id(), eos_id = model.eos_id();
   const bool need_confidence = params.policy == Policy::RemediUps;
 
-  std::vector<std::vector<int32_t>> prompts(rows);
-  for (int r = 0; r < rows; ++r) prompts[r] = requests[r].prompt;
-  model.prefill(prompts);
-
-  std::vector<GenerateResult> results(rows);
-  for (auto& res : results) res.nfe = 1;  // the prefill forward
-  std::vector<uint8_t> active(rows, 1);   // still generating
-  std::vector<int32_t> tokens(static_cast<size_t>(rows) * bs, mask_id);  // [rows, block_size]
+  std::vector<GenerateResult> results(n);
   StepSampling sampling;
-  sampling.temperature.assign(rows, params.temperature);
-  sampling.noise_seed.assign(rows, 0);
   // Only the probability-ranked policies read StepOutput::prob (saves a full-vocab softmax).
   sampling.need_prob = params.policy == Policy::LladaLowConf || params.policy == Policy::Threshold;
   StepOutput out;
-  std::vector<BlockTracker> trackers(rows);
+  int next = 0;  // first request not started
 
-  for (int b = 0; b < max_blocks && any(active); ++b) {
+  while (next < n) {  // one batch: prefill, then block rounds until no row is active
+    const int rows = std::min(width, n - next);
+    std::vector<int> req(rows);  // the request each row serves
+    std::vector<std::vector<int32_t>> prompts(rows);
     for (int r = 0; r < rows; ++r) {
-      if (!active[r]) continue;  // a stopped row keeps its last block in `tokens`
-      std::fill_n(tokens.begin() + static_cast<ptrdiff_t>(r) * bs, bs, mask_id);
-      trackers[r].reset(bs, mask_id);
+      req[r] = next++;
+      prompts[r] = requests[req[r]].prompt;
+      results[req[r]].nfe = 1;  // the prefill forward
     }
-    std::vector<uint8_t> denoising = active;  // rows whose block still runs steps
-    for (int i = 0; i < params.steps && any(denoising); ++i) {
-      for (int r = 0; r < rows; ++r)
-        sampling.noise_seed[r] = detail::step_seed(requests[r].seed, detail::Stream::CandidateNoise, b, i);
-      model.step(tokens, sampling, out);
-      check_step_output(out, tokens.size(), sampling.need_prob, need_confidence);
+    model.prefill(prompts);
+    std::vector<uint8_t> active(rows, 1);  // still generating
+    std::vector<int32_t> tokens(static_cast<size_t>(rows) * bs, mask_id);  // [rows, block_size]
+    sampling.temperature.assign(rows, params.temperature);
+    sampling.noise_seed.assign(rows, 0);
+    std::vector<BlockTracker> trackers(rows);
+
+    for (int round = 0; any(active); ++round) {
+      for (int r = 0; r < rows; ++r) {
+        if (!active[r]) continue;  // a stopped row keeps its last block in `tokens`
+        std::fill_n(tokens.begin() + static_cast<ptrdiff_t>(r) * bs, bs, mask_id);
+        trackers[r].reset(bs, mask_id);
+      }
+      std::vector<uint8_t> denoising = active;  // rows whose block still runs steps
+      for (int i = 0; i < params.steps && any(denoising); ++i) {
+        for (int r = 0; r < rows; ++r)  // a row's draws depend on its request and its own block index
+          sampling.noise_seed[r] = detail::step_seed(requests[req[r]].seed, detail::Stream::CandidateNoise,
+                                                     results[req[r]].blocks, i);
+        model.step(tokens, sampling, out);
+        check_step_output(out, tokens.size(), sampling.need_prob, need_confidence);
+
+        for (int r = 0; r < rows; ++r) {
+          if (!denoising[r]) continue;
+          GenerateResult& res = results[req[r]];
+          const size_t off = static_cast<size_t>(r) * bs;
+          int32_t* row_tokens = tokens.data() + off;
+          detail::RowStep view;
+          view.block_size = bs;
+          view.mask_id = mask_id;
+          view.tokens = row_tokens;
+          view.logit = out.logit.data() + off;
+          view.prob = sampling.need_prob ? out.prob.data() + off : nullptr;
+          view.confidence = need_confidence ? out.confidence.data() + off : nullptr;
+          const std::vector<uint8_t> kept = detail::select_kept(
+              params, keep, i, view,
+              detail::step_seed(requests[req[r]].seed, detail::Stream::PlackettLuce, res.blocks, i));
+
+          const bool any_masked = apply_step(kept, out.candidate.data() + off, mask_id, bs, row_tokens,
+                                             trackers[r], params.trace ? &res.trace : nullptr, res.blocks, i);
+          // Threshold decoding ends a block as soon as nothing is masked; the fixed-count policies run
+          // all `steps` steps (their last keep count is block_size).
+          if (params.policy == Policy::Threshold && !any_masked) denoising[r] = 0;
+        }
+        if (on_step) on_step(round, i);
+      }
+      model.commit(tokens);
 
       for (int r = 0; r < rows; ++r) {
-        if (!denoising[r]) continue;
-        const size_t off = static_cast<size_t>(r) * bs;
-        int32_t* row_tokens = tokens.data() + off;
-        detail::RowStep view;
-        view.block_size = bs;
-        view.mask_id = mask_id;
-        view.tokens = row_tokens;
-        view.logit = out.logit.data() + off;
-        view.prob = sampling.need_prob ? out.prob.data() + off : nullptr;
-        view.confidence = need_confidence ? out.confidence.data() + off : nullptr;
-        const std::vector<uint8_t> kept = detail::select_kept(
-            params, keep, i, view, detail::step_seed(requests[r].seed, detail::Stream::PlackettLuce, b, i));
-
-        const bool any_masked = apply_step(kept, out.candidate.data() + off, mask_id, bs, row_tokens,
-                                           trackers[r], params.trace ? &results[r].trace : nullptr, b, i);
-        // Threshold decoding ends a block as soon as nothing is masked; the fixed-count policies run
-        // all `steps` steps (their last keep count is block_size).
-        if (params.policy == Policy::Threshold && !any_masked) denoising[r] = 0;
+        if (!active[r]) continue;
+        GenerateResult& res = results[req[r]];
+        const bool has_eos = finish_block(tokens.data() + static_cast<size_t>(r) * bs, bs, eos_id, trackers[r], res);
+        if ((has_eos && params.stop_at_eos) || res.blocks >= max_blocks) active[r] = 0;
       }
-      if (on_step) on_step(b, i);
-    }
-    model.commit(tokens);
-
-    for (int r = 0; r < rows; ++r) {
-      if (!active[r]) continue;
-      const bool has_eos = finish_block(tokens.data() + static_cast<size_t>(r) * bs, bs, eos_id,
-                                        trackers[r], results[r]);
-      if (has_eos && params.stop_at_eos) active[r] = 0;
+      // Continuous batching: a finished row takes the next queued request, where the model can.
+      for (int r = 0; r < rows && next < n; ++r) {
+        if (active[r] || !model.refill(r, requests[next].prompt)) continue;
+        req[r] = next++;
+        results[req[r]].nfe = 1;  // its prompt's forward
+        active[r] = 1;
+      }
     }
   }
 

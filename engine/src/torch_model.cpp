@@ -34,59 +34,90 @@ at::Tensor TorchModel::to_device_tokens(const std::vector<int32_t>& tokens) cons
   return t.to(dev_, at::kLong);
 }
 
+void TorchModel::check_prompt(const std::vector<int32_t>& p) const {
+  if (p.empty()) throw Error("empty prompt", "engine", "a prompt needs at least one token (the chat template adds BOS)");
+  for (int32_t id : p)
+    if (id < 0 || id >= cfg_.embedding_size)
+      throw Error("token id " + std::to_string(id) + " outside the vocabulary (0.." +
+                  std::to_string(cfg_.embedding_size - 1) + ")", "prompt");
+}
+
 void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
   c10::InferenceMode inference;
   if (prompts.empty()) throw Error("prefill needs at least one prompt", "engine");
   graph_.reset();
   warm_key_ = GraphKey{};
   rows_ = static_cast<int64_t>(prompts.size());
-  pmax_ = 0;
+  pmax_ = refill_prompt_;
   std::vector<int64_t> lens;
   for (auto& p : prompts) {
-    if (p.empty()) throw Error("empty prompt", "engine", "a prompt needs at least one token (the chat template adds BOS)");
-    for (int32_t id : p)
-      if (id < 0 || id >= cfg_.embedding_size)
-        throw Error("token id " + std::to_string(id) + " outside the vocabulary (0.." +
-                    std::to_string(cfg_.embedding_size - 1) + ")", "prompt");
+    check_prompt(p);
     lens.push_back(static_cast<int64_t>(p.size()));
     pmax_ = std::max<int64_t>(pmax_, p.size());
   }
-  ragged_ = std::any_of(lens.begin(), lens.end(), [&](int64_t l) { return l != pmax_; });
   if (pmax_ + reserve_new_ > cfg_.max_seq_len)  // the last position must stay inside the RoPE range
     throw Error("prompt (" + std::to_string(pmax_) + " tokens) + max_new_tokens (" + std::to_string(reserve_new_) +
                 ") exceeds max_sequence_length " + std::to_string(cfg_.max_seq_len), cfg_.name,
                 "shorten the prompt or lower --max-new-tokens");
-  // On CUDA a ragged batch attends through a key-padding mask (one fused attention call, no
-  // copies); the generated slots then start at a multiple of 16, the alignment the fused masked
-  // kernels want. (Bitwise batch invariance is not on offer from cuBLAS anyway; on the CPU the
-  // exact per-row path below keeps batched rows bit-identical to single runs.)
-  if (ragged_ && dev_.is_cuda()) pmax_ = (pmax_ + 15) / 16 * 16;
-  int64_t slots = pmax_ + ((reserve_new_ + 31) / 32) * 32 + 64;  // + slack for a block size other than 32
+  // On CUDA a ragged batch attends through per-row slot ranges (the engine's attention kernel, or a
+  // key-padding mask); the generated slots then start at a multiple of 16, the alignment the fused
+  // masked kernels want. (Bitwise batch invariance is not on offer from cuBLAS anyway; on the CPU
+  // the exact per-row path keeps batched rows bit-identical to single runs.)
+  const bool ragged = std::any_of(lens.begin(), lens.end(), [&](int64_t l) { return l != pmax_; });
+  if (ragged && dev_.is_cuda()) pmax_ = (pmax_ + 15) / 16 * 16;
+  const int64_t gen_room = ((reserve_new_ + 31) / 32) * 32 + ((refill_new_ + 31) / 32) * 32;
+  int64_t slots = pmax_ + gen_room + 64;  // + slack for a block size other than 32
   cache_.ensure(cfg_.n_layers + static_cast<int>(w_.ups.size()), rows_, cfg_.n_heads, slots, cfg_.head_dim,
                 at::TensorOptions().device(dev_).dtype(dtype_));
 
-  prompt_len_ = at::tensor(lens, at::kLong).to(dev_);
   prompt_len_host_ = lens;
+  start_host_.assign(rows_, pmax_);
+  rows_changed();
   // One prefill forward per row, each into its own rows of the cache: a row's prompt states are
   // then computed exactly as when it runs alone (one batched forward would change the matmul
   // shapes, and with them the floating-point summation order of small prompts). Prefill is
   // compute-bound for long prompts, so this costs little next to the denoising steps.
-  for (int64_t r = 0; r < rows_; ++r) {
-    KvCache row;  // views of row r of every layer
-    for (size_t l = 0; l < cache_.k.size(); ++l) {
-      row.k.push_back(cache_.k[l].narrow(0, r, 1));
-      row.v.push_back(cache_.v[l].narrow(0, r, 1));
-    }
-    row.rows = 1;
-    row.slots = cache_.slots;
-    auto tokens = at::tensor(std::vector<int64_t>(prompts[r].begin(), prompts[r].end()), at::kLong).view({1, lens[r]});
-    AttnContext ctx;
-    std::tie(ctx.cos, ctx.sin) = rope_.tables(at::arange(lens[r], at::kLong).view({1, lens[r]}).to(dev_));
-    ctx.write_slot = 0;
-    ctx.kv_len = lens[r];
-    run_streams(w_, cfg_, tokens.to(dev_), row, ctx);  // fills the row's cache; no head needed
-  }
+  for (int64_t r = 0; r < rows_; ++r) prefill_row(r, prompts[r]);
   cache_len_ = pmax_;
+}
+
+void TorchModel::prefill_row(int64_t r, const std::vector<int32_t>& prompt) {
+  const int64_t P = static_cast<int64_t>(prompt.size());
+  KvCache row;  // views of row r of every layer
+  for (size_t l = 0; l < cache_.k.size(); ++l) {
+    row.k.push_back(cache_.k[l].narrow(0, r, 1));
+    row.v.push_back(cache_.v[l].narrow(0, r, 1));
+  }
+  row.rows = 1;
+  row.slots = cache_.slots;
+  auto tokens = at::tensor(std::vector<int64_t>(prompt.begin(), prompt.end()), at::kLong).view({1, P});
+  AttnContext ctx;
+  std::tie(ctx.cos, ctx.sin) = rope_.tables(at::arange(P, at::kLong).view({1, P}).to(dev_));
+  ctx.write_slot = 0;
+  ctx.kv_len = P;
+  run_streams(w_, cfg_, tokens.to(dev_), row, ctx);  // fills the row's cache; no head needed
+}
+
+void TorchModel::rows_changed() {
+  prompt_len_ = at::tensor(prompt_len_host_, at::kLong).to(dev_);
+  start_ = at::tensor(start_host_, at::kLong).to(dev_);
+  ragged_ = false;
+  for (int64_t r = 0; r < rows_; ++r) ragged_ = ragged_ || prompt_len_host_[r] != pmax_ || start_host_[r] != pmax_;
+}
+
+bool TorchModel::refill(int row, const std::vector<int32_t>& prompt) {
+  c10::InferenceMode inference;
+  if (row < 0 || row >= rows_)
+    throw Error("refill of row " + std::to_string(row) + " in a batch of " + std::to_string(rows_) + " rows", "engine");
+  check_prompt(prompt);
+  const int64_t need = ((reserve_new_ + 31) / 32) * 32;  // a whole generation from this block on
+  if (static_cast<int64_t>(prompt.size()) > pmax_ || cache_len_ + need + 64 > cache_.slots) return false;
+  prefill_row(row, prompt);
+  prompt_len_host_[row] = static_cast<int64_t>(prompt.size());
+  start_host_[row] = cache_len_;
+  rows_changed();
+  ++refills_;
+  return true;
 }
 
 AttnContext TorchModel::block_context(int64_t T) const {
@@ -94,20 +125,20 @@ AttnContext TorchModel::block_context(int64_t T) const {
     throw Error("generation ran past the reserved KV cache (" + std::to_string(cache_.slots) + " slots)", "engine",
                 "reserve_new_tokens must cover max_new_tokens");
   AttnContext ctx;
-  // Row r's block covers positions P_r + (cache_len - Pmax) + [0, T).
+  // Row r's block covers positions P_r + (cache_len - start_r) + [0, T).
   auto offs = at::arange(T, at::TensorOptions().device(dev_).dtype(at::kLong)).unsqueeze(0);
-  auto positions = prompt_len_.unsqueeze(1) + (cache_len_ - pmax_) + offs;  // (B, T)
+  auto positions = (prompt_len_ - start_ + cache_len_).unsqueeze(1) + offs;  // (B, T)
   std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
   ctx.write_slot = cache_len_;
   ctx.kv_len = cache_len_ + T;
   if (ragged_ && dev_.is_cuda()) {
     auto s = at::arange(ctx.kv_len, at::TensorOptions().device(dev_)).unsqueeze(0);  // (1, S)
-    ctx.mask = ((s < prompt_len_.unsqueeze(1)) | (s >= pmax_)).view({rows_, 1, 1, ctx.kv_len});
+    ctx.mask = ((s < prompt_len_.unsqueeze(1)) | (s >= start_.unsqueeze(1))).view({rows_, 1, 1, ctx.kv_len});
     ctx.lo_len = prompt_len_;
-    ctx.pmax = pmax_;
+    ctx.hi_start = start_;
   } else if (ragged_) {
     ctx.row_len = prompt_len_host_;
-    ctx.pmax = pmax_;
+    ctx.row_start = start_host_;
   }
   return ctx;
 }

@@ -24,10 +24,22 @@ class TorchModel : public DenoiseModel {
   void prefill(const std::vector<std::vector<int32_t>>& prompts) override;
   void step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) override;
   void commit(const std::vector<int32_t>& tokens) override;
+  // Prefills `prompt` into row `row`'s cache and starts its generated slots at the current block
+  // boundary (the row's earlier slots are masked out from then on). Refused (false) when the prompt
+  // is longer than the batch's prompt area or the cache lacks room for another full generation.
+  bool refill(int row, const std::vector<int32_t>& prompt) override;
 
   // Cache slots per row reserved for generated tokens at the next prefill (the sampler's
   // max_new_tokens rounded up to whole blocks); the cache is sized once to Pmax + this.
   void reserve_new_tokens(int n) { reserve_new_ = n; }
+  // Room for continuous batching, used from the next prefill on: a prompt area of at least
+  // `prompt_tokens` slots per row (so queued prompts up to that length fit) and `new_tokens` more
+  // generated slots (refills are accepted while a whole generation still fits). 0, 0 = none.
+  void reserve_refill(int prompt_tokens, int new_tokens) {
+    refill_prompt_ = prompt_tokens;
+    refill_new_ = new_tokens;
+  }
+  int64_t refills() const { return refills_; }
   // Greedy steps from the second of each block on replay a captured graph (StepGraph); off = the
   // plain eager path. Both compute the same kernels in the same order: results are identical.
   void set_step_graphs(bool on) { graphs_on_ = on; graph_.reset(); }
@@ -51,6 +63,9 @@ class TorchModel : public DenoiseModel {
  private:
   at::Tensor to_device_tokens(const std::vector<int32_t>& tokens) const;  // (B, T) int64
   AttnContext block_context(int64_t T) const;   // for the current block (T tokens) of every row
+  void check_prompt(const std::vector<int32_t>& p) const;
+  void prefill_row(int64_t r, const std::vector<int32_t>& prompt);  // row r's cache slots [0, P)
+  void rows_changed();  // device copies of the row layout, and whether the batch is ragged
   std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s);  // logits, confidence
   // Candidate selection on the device: {cand (B,T) int64, logit (B,T) f32, conf (B,T) f32 or
   // undefined, prob (B,T) f32 (only when need_prob)}. `cand` holds argmax candidates.
@@ -67,11 +82,14 @@ class TorchModel : public DenoiseModel {
   Rope rope_;
   KvCache cache_;
   int reserve_new_ = 1024;
-  // Batch state, set by prefill.
+  int refill_prompt_ = 0, refill_new_ = 0;
+  int64_t refills_ = 0;
+  // Batch state, set by prefill (and refill). Row r holds its prompt in slots [0, P_r) and its
+  // generated blocks from slot start_r on; every row writes the current block at cache_len_.
   int64_t rows_ = 0, pmax_ = 0, cache_len_ = 0;
-  at::Tensor prompt_len_;          // (B) int64 on device
-  std::vector<int64_t> prompt_len_host_;  // (B) the same, on the host
-  bool ragged_ = false;            // prompts of different lengths -> key padding mask needed
+  std::vector<int64_t> prompt_len_host_, start_host_;  // (B) P_r and start_r
+  at::Tensor prompt_len_, start_;  // the same, (B) int64 on the device
+  bool ragged_ = false;            // some row's slots are not [0, pmax) + [pmax, ...): per-row ranges
   // Step graph state: captured at the second greedy step of a block, replayed until the commit.
   struct GraphKey {
     int64_t cache_len = -1, rows = 0, T = 0;

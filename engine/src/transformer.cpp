@@ -27,7 +27,7 @@ namespace {
 at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, const AttnContext& ctx) {
   const int64_t B = q.size(0);
   if (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty() && B >= 8)) {
-    auto out = block_attention(q, K, V, ctx.kv_len, ctx.lo_len, ctx.pmax);
+    auto out = block_attention(q, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start);
     if (out.defined()) return out;
   }
   auto qh = q.transpose(1, 2);  // (B, H, T, D)
@@ -46,11 +46,11 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V,
         .transpose(1, 2);
   std::vector<at::Tensor> rows;
   rows.reserve(B);
-  for (int64_t r = 0; r < B; ++r) {  // a block: the row's prompt slots, then the shared generated slots
-    const int64_t P = ctx.row_len[r];
+  for (int64_t r = 0; r < B; ++r) {  // a block: the row's prompt slots, then its generated slots
+    const int64_t P = ctx.row_len[r], start = ctx.row_start[r];
     auto Kr = K.narrow(0, r, 1), Vr = V.narrow(0, r, 1);
-    auto Ks = at::cat({Kr.narrow(2, 0, P), Kr.narrow(2, ctx.pmax, ctx.kv_len - ctx.pmax)}, 2);
-    auto Vs = at::cat({Vr.narrow(2, 0, P), Vr.narrow(2, ctx.pmax, ctx.kv_len - ctx.pmax)}, 2);
+    auto Ks = at::cat({Kr.narrow(2, 0, P), Kr.narrow(2, start, ctx.kv_len - start)}, 2);
+    auto Vs = at::cat({Vr.narrow(2, 0, P), Vr.narrow(2, start, ctx.kv_len - start)}, 2);
     rows.push_back(at::scaled_dot_product_attention(qh.narrow(0, r, 1), Ks, Vs));
   }
   return at::cat(rows, 0).transpose(1, 2);

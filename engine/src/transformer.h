@@ -26,14 +26,15 @@ struct AttnContext {
   int64_t write_slot = 0;          // the T new keys/values go to slots [write_slot, write_slot+T)
   int64_t kv_len = 0;              // attention reads slots [0, kv_len)
   std::optional<at::Tensor> mask;  // (B, 1, 1|T, kv_len) bool, true = attend; none = every slot valid
-  // CUDA ragged blocks: row b attends [0, lo_len[b]) and [pmax, kv_len) — what `mask` says, in the
-  // form the engine's attention kernel reads (device int64 (B)).
-  at::Tensor lo_len;
-  // Blocks of a ragged batch (prompts of different lengths): row r attends exactly to its own
-  // slots [0, row_len[r]) and [pmax, kv_len), one attention call per row, so a row computes bit for
-  // bit what it computes alone (a padding mask would shift the kernel's blocking of the keys).
-  std::vector<int64_t> row_len;    // empty = not ragged
-  int64_t pmax = 0;
+  // Ragged blocks (prompts of different lengths, rows refilled at different blocks): row b attends
+  // its prompt's slots [0, len_b) and its generated slots [start_b, kv_len), nothing between.
+  //  - CPU: row_len / row_start on the host, one attention call per row over exactly those slots, so
+  //    a row computes bit for bit what it computes alone (a padding mask would shift the kernel's
+  //    blocking of the keys);
+  //  - CUDA: lo_len / hi_start, device int64 (B), read by the engine's attention kernel (`mask`
+  //    says the same for ATen's attention).
+  std::vector<int64_t> row_len, row_start;  // empty = not ragged
+  at::Tensor lo_len, hi_start;
 };
 
 

@@ -24,7 +24,7 @@ constexpr int32_t kEos = 126081;   // <|endoftext|>
 struct FakeContext {
   int row = 0;
   const std::vector<int32_t>* prompt = nullptr;
-  int block = 0;                  // blocks committed so far in this batch
+  int block = 0;                  // blocks committed so far for this row's prompt
   int step = 0;                   // steps since the last commit (or prefill)
   int block_size = 0;
   const int32_t* tokens = nullptr;  // [block_size] the row's current block tokens
@@ -51,6 +51,7 @@ class FakeModel : public engine::DenoiseModel {
 
   void prefill(const std::vector<std::vector<int32_t>>& prompts) override {
     prompts_ = prompts;
+    row_block0_.assign(prompts.size(), 0);
     ++prefills;
     block_ = step_ = 0;
   }
@@ -72,7 +73,7 @@ class FakeModel : public engine::DenoiseModel {
     if (has_conf_) out.confidence.assign(tokens.size(), 0);
     else out.confidence.clear();
     for (size_t r = 0; r < rows; ++r) {
-      FakeContext c{static_cast<int>(r), &prompts_[r], block_, step_, static_cast<int>(bs_),
+      FakeContext c{static_cast<int>(r), &prompts_[r], block_ - row_block0_[r], step_, static_cast<int>(bs_),
                     tokens.data() + r * bs_, s.temperature[r], s.noise_seed[r]};
       for (size_t j = 0; j < bs_; ++j) {
         const size_t i = r * bs_ + j;
@@ -96,8 +97,20 @@ class FakeModel : public engine::DenoiseModel {
     step_ = 0;
   }
 
+  // A refilled row starts over on its new prompt, exactly as if prefilled alone.
+  bool refill(int row, const std::vector<int32_t>& prompt) override {
+    if (!refill_enabled) return false;
+    if (row < 0 || static_cast<size_t>(row) >= prompts_.size() || step_ != 0)
+      throw std::logic_error("refill: bad row or not at a block boundary");
+    prompts_[row] = prompt;
+    row_block0_[row] = block_;
+    ++refills;
+    return true;
+  }
+
   // Records
-  int prefills = 0, steps = 0, commits = 0;
+  int prefills = 0, steps = 0, commits = 0, refills = 0;
+  bool refill_enabled = false;
   std::vector<std::vector<int32_t>> step_inputs;   // every step's tokens [rows * block_size]
   std::vector<engine::StepSampling> samplings;     // every step's sampling parameters
   std::vector<std::vector<int32_t>> commits_in;    // every committed block [rows * block_size]
@@ -109,6 +122,7 @@ class FakeModel : public engine::DenoiseModel {
   FakeScript script_;
   bool has_conf_;
   std::vector<std::vector<int32_t>> prompts_;
+  std::vector<int> row_block0_;  // block_ when the row's prompt started
   int block_ = 0, step_ = 0;
 };
 

@@ -146,6 +146,43 @@ TEST_CASE("a ragged batch matches each row run alone", "[model]") {
   }
 }
 
+TEST_CASE("a refilled row computes exactly what its prompt computes alone", "[model]") {
+  c10::InferenceMode im;
+  ModelConfig c = tiny(true);
+  TorchModel m(c, random_weights(c, at::kCPU, at::kFloat, 8), at::kCPU, at::kFloat);
+  m.reserve_new_tokens(64);
+  m.reserve_refill(20, 64);  // prompt area >= 20 slots, one more 64-token generation per row
+  const auto p0 = random_ids(6, 1), p1 = random_ids(11, 2), p2 = random_ids(20, 3);
+  auto blk = [&](uint64_t seed, bool masked) {
+    auto t = random_ids(32, seed);
+    if (masked)
+      for (int i = 0; i < 32; i += 3) t[i] = c.mask_id;
+    return t;
+  };
+  auto cat2 = [](std::vector<int32_t> a, const std::vector<int32_t>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  m.prefill({p0, p1});
+  m.commit(cat2(blk(10, false), blk(11, false)));
+  m.commit(cat2(blk(12, false), blk(13, false)));  // row 1 has two blocks of its own now
+  REQUIRE(m.refill(1, p2));                        // row 1 starts over on p2
+  auto r1 = m.step_logits(cat2(blk(14, true), blk(20, true))).first.narrow(0, 1, 1);
+  m.commit(cat2(blk(15, false), blk(21, false)));
+  auto r2 = m.step_logits(cat2(blk(16, true), blk(22, true))).first.narrow(0, 1, 1);
+  CHECK_FALSE(m.refill(0, random_ids(21, 4)));  // longer than the prompt area
+  CHECK(m.refills() == 1);
+
+  TorchModel alone(c, m.weights(), at::kCPU, at::kFloat);
+  alone.reserve_new_tokens(64);
+  alone.prefill({p2});
+  auto a1 = alone.step_logits(blk(20, true)).first;
+  alone.commit(blk(21, false));
+  auto a2 = alone.step_logits(blk(22, true)).first;
+  CHECK(at::equal(r1, a1));  // first block after the refill
+  CHECK(at::equal(r2, a2));  // and with a generated block of its own in the cache
+}
+
 TEST_CASE("a batch of 4 prompts generates the same tokens as 4 single runs", "[model][generate]") {
   EngineOptions eo;
   eo.model = "preset:tiny-remedi";
@@ -183,6 +220,44 @@ TEST_CASE("NFE = 1 + blocks x (steps + 1) on the real model", "[model][generate]
   CHECK(r.blocks == 3);
   CHECK(r.nfe == 1 + 3 * (4 + 1));
   CHECK(r.raw_tokens.size() == 96);
+}
+
+TEST_CASE("continuous batching: refilled rows generate exactly what each request does alone", "[model][generate]") {
+  EngineOptions eo;
+  eo.model = "preset:tiny-remedi";
+  eo.weight_seed = 6;
+  eo.max_batch = 2;
+  auto eng = Engine::open(eo);
+  SamplerParams sp;
+  sp.steps = 4;
+  sp.max_new_tokens = 64;
+  sp.stop_at_eos = false;
+  sp.policy = Policy::RemediUps;
+  std::vector<GenerateRequest> reqs;
+  for (int i = 0; i < 5; ++i) reqs.push_back({random_ids(4 + 9 * i % 23, 40 + i), uint64_t(i)});
+  auto res = eng->generate(reqs, sp);
+  auto* tm = dynamic_cast<TorchModel*>(&eng->model());
+  REQUIRE(tm != nullptr);
+  // Two rows: requests 0 and 1 run 2 blocks, then both rows are refilled (2 and 3); the cache holds
+  // one more generation only, so request 4 starts a new batch.
+  CHECK(tm->refills() == 2);
+  eo.max_batch = 1;
+  auto alone = Engine::open(eo);
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    auto a = alone->generate({reqs[i]}, sp);
+    INFO("request " << i);
+    CHECK(a[0].raw_tokens == res[i].raw_tokens);
+    CHECK(a[0].nfe == res[i].nfe);
+    CHECK(a[0].remasks == res[i].remasks);
+    CHECK(a[0].revisions == res[i].revisions);
+  }
+  // Whole batches (no refill) give the same results.
+  eo.max_batch = 2;
+  eo.continuous_batching = false;
+  auto whole = Engine::open(eo);
+  auto w = whole->generate(reqs, sp);
+  CHECK(dynamic_cast<TorchModel*>(&whole->model())->refills() == 0);
+  for (size_t i = 0; i < reqs.size(); ++i) CHECK(w[i].raw_tokens == res[i].raw_tokens);
 }
 
 TEST_CASE("step-graph path (CPU twin) generates exactly what the eager path does", "[model][generate]") {

@@ -170,6 +170,51 @@ TEST_CASE("a batch runs while any row is active; stopped rows are fed their last
   }
 }
 
+TEST_CASE("continuous batching: finished rows take queued requests; every result equals its request alone",
+          "[sampler]") {
+  const int bs = 16, steps = 4;
+  auto script = [](const remedi::test::FakeContext& c, int pos) {  // EOS at the prompt's first token
+    FakeOut o = remedi::test::hashed_out(c, pos);
+    if (c.block * c.block_size + pos == (*c.prompt)[0]) {
+      o.candidate = kEos;
+      o.logit = 100;
+    }
+    return o;
+  };
+  // Requests ending after 1, 4 (budget), 2, 1, 3, 1 and 4 blocks, two at a time.
+  const std::vector<GenerateRequest> reqs = {{{3, 7}, 11}, {{-1, 8}, 12}, {{20}, 13}, {{0, 9}, 14},
+                                             {{47, 1, 2}, 15}, {{15}, 16}, {{-1}, 17}};
+  auto params = make_params(Policy::RemediLogit, bs, steps, 64);
+  FakeModel m(bs, script);
+  m.refill_enabled = true;
+  auto res = generate(m, reqs, params, {}, 2);
+  REQUIRE(res.size() == reqs.size());
+  CHECK(m.prefills == 1);  // one batch: every later request entered through a refill
+  CHECK(m.refills == 5);
+  // Row 0 serves requests 0, 2, 3, 4 (1 + 2 + 1 + 3 blocks), row 1 serves 1, 5, 6 (4 + 1 + 4):
+  // 9 block rounds in all.
+  CHECK(m.commits == 9);
+  for (size_t r = 0; r < reqs.size(); ++r) {
+    FakeModel alone(bs, script);
+    auto a = generate(alone, {reqs[r]}, params);
+    INFO("request " << r);
+    CHECK(a[0].raw_tokens == res[r].raw_tokens);
+    CHECK(a[0].tokens == res[r].tokens);
+    CHECK(a[0].nfe == res[r].nfe);
+    CHECK(a[0].blocks == res[r].blocks);
+    CHECK(a[0].remasks == res[r].remasks);
+    CHECK(a[0].revisions == res[r].revisions);
+    CHECK(a[0].trace.size() == res[r].trace.size());
+  }
+  // A model that cannot refill: the queue waits for the next batch, results unchanged.
+  FakeModel no(bs, script);
+  auto res2 = generate(no, reqs, params, {}, 2);
+  CHECK(no.prefills == 4);
+  CHECK(no.refills == 0);
+  for (size_t r = 0; r < reqs.size(); ++r) CHECK(res2[r].raw_tokens == res[r].raw_tokens);
+  CHECK_THROWS(generate(no, reqs, params, {}, -1));
+}
+
 TEST_CASE("remask and revision counters on a scripted block", "[sampler]") {
   SECTION("unmasked, remasked, re-unmasked with another token: 2 remasks, 1 revision") {
     // block 4, steps 4, k = 1, 2, 3, 4; remedi-logit ranks by the logit column.

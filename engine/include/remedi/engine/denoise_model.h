@@ -4,6 +4,8 @@
 //   step(block, ...)      predicts all block positions of every row against the cache (1 forward);
 //                         nothing is written to the cache
 //   commit(block)         forwards the finished block once more and appends its K/V (1 forward)
+//   refill(row, prompt)   optional, at a block boundary: a finished row takes a new prompt
+//                         (continuous batching; 1 forward for that row's prompt)
 //
 // Real models (engine/src/model*) and the tests' scripted fake implement it. No torch here.
 #pragma once
@@ -42,6 +44,14 @@ class DenoiseModel {
   virtual void step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) = 0;
   // tokens: [B * block_size], the finished block of every row; appends to the cache.
   virtual void commit(const std::vector<int32_t>& tokens) = 0;
+  // After a commit: row `row` drops what it had and starts over on `prompt`, as if it had been
+  // prefilled alone; the other rows go on untouched. Returns false (and changes nothing) when the
+  // model cannot take it now (no room left in its cache, prompt too long, not supported): the row
+  // then idles until the batch ends. Default: not supported.
+  virtual bool refill(int row, const std::vector<int32_t>& prompt) {
+    (void)row, (void)prompt;
+    return false;
+  }
 };
 
 }  // namespace remedi::engine

@@ -20,7 +20,8 @@ struct EngineOptions {
   std::string model;             // checkpoint directory, or "preset:NAME" (random weights at real shapes)
   std::string device = "cpu";    // "cpu" or "cuda" (or "cuda:N")
   std::string dtype = "auto";    // "auto" (cpu: f32, cuda: bf16), "f32", "bf16"
-  int max_batch = 8;             // rows per forward; larger request lists are split
+  int max_batch = 8;             // rows per forward; with more requests, finished rows take queued ones
+  bool continuous_batching = true;  // refill finished rows at block boundaries (false: whole batches)
   std::vector<int> ups_taps;     // override the UPS tap layers; empty = checkpoint/default (0,10,20,30)
   uint64_t weight_seed = 0;      // presets only: seed of the random weights
   int max_seq_len = 0;           // KV cache length per row; 0 = the model's max_sequence_length

@@ -92,8 +92,12 @@ struct GenerateResult {
 // Called after every denoising step (for progress and live traces); may be empty.
 using StepCallback = std::function<void(int block, int step)>;
 
-// Generates for every request in one batch on `model` (rows = requests.size()).
+// Generates for every request on `model`, at most `batch` rows at a time (0: all in one batch).
+// With more requests than rows, a row whose request has ended takes the next queued request at the
+// block boundary (continuous batching) wherever the model can refill it; otherwise the queue waits
+// for the next batch. Results are in request order, and each equals the request's result alone.
+// on_step(round, step): round counts the batch's block rounds (a row's own block index may differ).
 std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<GenerateRequest>& requests,
-                                     const SamplerParams& params, const StepCallback& on_step = {});
+                                     const SamplerParams& params, const StepCallback& on_step = {}, int batch = 0);
 
 }  // namespace remedi::engine
