@@ -17,6 +17,10 @@ sed -i 's|=/usr|=/tmp/deps/usr|g' /tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig/*
 export PKG_CONFIG_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 SRC=${SRC:-.}
+# One cuBLASLt tuning file for every process of this check (engine/src/cuda/lt_gemm.h): the fast and
+# eager parity runs below are two processes, and only a shared file makes them choose the same
+# matmul algorithms (and so round the same way); it comes back in $OUT.
+export REMEDI_GEMM_TUNING=${REMEDI_GEMM_TUNING:-$OUT/gemm_tuning.txt}
 [ -f .deps/GIT_SHA ] && export REMEDI_GIT_SHA=$(cat .deps/GIT_SHA)  # written by the caller: .git does not travel
 t0=$(date +%s)
 cmake -S "$SRC" -B /tmp/build-gpu -G Ninja -DREMEDI_CUDA=ON -DCMAKE_PREFIX_PATH=/tmp/deps/usr \

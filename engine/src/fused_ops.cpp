@@ -12,6 +12,7 @@
 
 #include "cuda/attention_kernels.h"
 #include "cuda/fused_kernels.h"
+#include "cuda/lt_gemm.h"
 #endif
 
 namespace remedi::engine {
@@ -99,7 +100,7 @@ std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Te
 }
 
 at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& K,
-                         const at::Tensor& V, int64_t slot0) {
+                         const at::Tensor& V, int64_t slot0, const at::Tensor& slot0_dev) {
   const int64_t T = qkv.size(1);
 #ifdef REMEDI_WITH_CUDA
   const int64_t B = qkv.size(0), H = qkv.size(3), D = qkv.size(4);
@@ -107,11 +108,15 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
       cache_layout(K, H, D) && cache_layout(V, H, D) && K.strides() == V.strides()) {
     if (launched(cuda::rope_qk_store(qkv.data_ptr(), cos.data_ptr<float>(), sin.data_ptr<float>(), K.data_ptr(),
                                      V.data_ptr(), static_cast<int>(B), static_cast<int>(T), static_cast<int>(H),
-                                     static_cast<int>(D), K.stride(0), K.stride(1), slot0, stream()),
+                                     static_cast<int>(D), K.stride(0), K.stride(1), slot0,
+                                     slot0_dev.defined() ? slot0_dev.data_ptr<int64_t>() : nullptr, stream()),
                  "rope_qk_store"))
       return qkv.select(2, 0);
   }
 #endif
+  if (slot0_dev.defined())  // only the kernel reads the slot from the device
+    throw Error("the rotary/cache kernel declined a block whose slot lives on the device", "engine",
+                "switch off step graphs or the fused kernels");
   // q' = q cos + rotate_half(q) sin, rotate_half(x) = [-x2, x1]; float32 inside, cast back.
   auto xf = qkv.narrow(2, 0, 2).to(at::kFloat);
   auto halves = xf.chunk(2, -1);
@@ -123,17 +128,19 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
 }
 
 at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
-                           const at::Tensor& lo_len, const at::Tensor& hi_start) {
+                           const at::Tensor& lo_len, const at::Tensor& hi_start, const at::Tensor& kv_len_dev) {
 #ifdef REMEDI_WITH_CUDA
   const int64_t B = q.size(0), T = q.size(1), H = q.size(2), D = q.size(3);
   if (g_fused.load(std::memory_order_relaxed) && q.is_cuda() && q.scalar_type() == at::kBFloat16 && q.stride(3) == 1 &&
       cache_layout(K, H, D) && cache_layout(V, H, D) && K.size(0) == B && K.strides() == V.strides() &&
-      lo_len.defined() == hi_start.defined() && (!lo_len.defined() || (row_lengths(lo_len, B) && row_lengths(hi_start, B)))) {
+      lo_len.defined() == hi_start.defined() && (!lo_len.defined() || (row_lengths(lo_len, B) && row_lengths(hi_start, B))) &&
+      (!kv_len_dev.defined() || row_lengths(kv_len_dev, 1))) {
     if (void* ws = attention_workspace(q.device())) {
       auto out = at::empty({B, T, H, D}, q.options());
       if (launched(cuda::block_attention(q.data_ptr(), q.stride(0), q.stride(1), q.stride(2), K.data_ptr(), V.data_ptr(),
                                          K.size(2), out.data_ptr(), static_cast<int>(B), static_cast<int>(T),
                                          static_cast<int>(H), static_cast<int>(D), static_cast<int>(kv_len),
+                                         kv_len_dev.defined() ? kv_len_dev.data_ptr<int64_t>() : nullptr,
                                          lo_len.defined() ? lo_len.data_ptr<int64_t>() : nullptr, 0,
                                          hi_start.defined() ? hi_start.data_ptr<int64_t>() : nullptr, ws, stream()),
                    "block_attention"))
@@ -141,7 +148,7 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
     }
   }
 #else
-  (void)q, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start;
+  (void)q, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start, (void)kv_len_dev;
 #endif
   return {};
 }
@@ -158,6 +165,61 @@ at::Tensor silu_mul(const at::Tensor& gu) {
   }
 #endif
   return at::silu(gu.narrow(-1, 0, m)).mul_(gu.narrow(-1, m, m));
+}
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
+#ifdef REMEDI_WITH_CUDA
+  const int64_t K = x.dim() > 0 ? x.size(-1) : 0, M = K > 0 ? x.numel() / K : 0, N = w.dim() == 2 ? w.size(0) : 0;
+  if (fusable(x) && fusable(w) && w.dim() == 2 && w.size(1) == K && M >= 1 && M <= kLtMaxRows &&
+      w.device() == x.device() &&
+      (!bias.defined() || (fusable(bias) && bias.dim() == 1 && bias.size(0) == N && bias.device() == x.device()))) {
+    auto sizes = x.sizes().vec();
+    sizes.back() = N;
+    auto y = at::empty(sizes, x.options());  // (..., N)
+    const int err = cuda::lt_linear(x.data_ptr(), w.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr,
+                                    y.data_ptr(), M, N, K, stream());
+    if (err == 0) return y;
+    if (err == cuda::kLtFileError)
+      throw Error(cuda::lt_error_string(err), "REMEDI_GEMM_TUNING", "name a writable file, or unset it");
+    if (err != 1)
+      throw Error("cuBLASLt matmul failed: " + cuda::lt_error_string(err),
+                  "linear (" + std::to_string(M) + " x " + std::to_string(K) + ") . (" + std::to_string(N) + " x " +
+                      std::to_string(K) + ")^T");
+  }
+#endif
+  return at::linear(x, w, bias);
+}
+
+std::string linear_tuning(int64_t M, int64_t N, int64_t K, bool bias) {
+#ifdef REMEDI_WITH_CUDA
+  int dev = 0;
+  if (cudaGetDevice(&dev) == cudaSuccess) return cuda::lt_describe(dev, M, N, K, bias);
+#else
+  (void)M, (void)N, (void)K, (void)bias;
+#endif
+  return "";
+}
+
+std::vector<std::string> linear_tunings() {
+  std::vector<std::string> out;
+#ifdef REMEDI_WITH_CUDA
+  for (const auto& c : cuda::lt_choices()) out.push_back(cuda::lt_choice_line(c));
+#endif
+  return out;
+}
+
+int64_t linear_lt_launches() {
+#ifdef REMEDI_WITH_CUDA
+  return cuda::lt_launches();
+#else
+  return 0;
+#endif
+}
+
+void forget_linear_tunings() {
+#ifdef REMEDI_WITH_CUDA
+  cuda::lt_forget();
+#endif
 }
 
 }  // namespace remedi::engine

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "fused_ops.h"
 #include "remedi/common/error.h"
 
 namespace remedi::engine {
@@ -99,8 +100,16 @@ void TorchModel::prefill_row(int64_t r, const std::vector<int32_t>& prompt) {
 }
 
 void TorchModel::rows_changed() {
-  prompt_len_ = at::tensor(prompt_len_host_, at::kLong).to(dev_);
-  start_ = at::tensor(start_host_, at::kLong).to(dev_);
+  // In place when the batch keeps its rows: a captured graph reads these tensors' memory.
+  auto put = [this](at::Tensor& dst, const std::vector<int64_t>& v) {
+    auto src = at::tensor(v, at::kLong);
+    if (dst.defined() && dst.numel() == src.numel() && dst.device() == dev_)
+      dst.copy_(src);
+    else
+      dst = src.to(dev_);
+  };
+  put(prompt_len_, prompt_len_host_);
+  put(start_, start_host_);
   ragged_ = false;
   for (int64_t r = 0; r < rows_; ++r) ragged_ = ragged_ || prompt_len_host_[r] != pmax_ || start_host_[r] != pmax_;
 }
@@ -120,13 +129,41 @@ bool TorchModel::refill(int row, const std::vector<int32_t>& prompt) {
   return true;
 }
 
-AttnContext TorchModel::block_context(int64_t T) const {
+bool TorchModel::device_positions(int64_t T) const {
+  return dev_.is_cuda() && fused_kernels() && dtype_ == at::kBFloat16 && cfg_.head_dim == 128 && T >= 1 && T <= 64;
+}
+
+void TorchModel::set_pos(int64_t T) {
+  if (!pos_.defined()) pos_ = at::empty({2}, at::TensorOptions().device(dev_).dtype(at::kLong));
+  if (pos_host_[0] == cache_len_ && pos_host_[1] == cache_len_ + T) return;
+  pos_.copy_(at::tensor(std::vector<int64_t>{cache_len_, cache_len_ + T}, at::kLong));
+  pos_host_[0] = cache_len_;
+  pos_host_[1] = cache_len_ + T;
+}
+
+AttnContext TorchModel::block_context(int64_t T) {
   if (cache_len_ + T > cache_.slots)
     throw Error("generation ran past the reserved KV cache (" + std::to_string(cache_.slots) + " slots)", "engine",
                 "reserve_new_tokens must cover max_new_tokens");
   AttnContext ctx;
   // Row r's block covers positions P_r + (cache_len - start_r) + [0, T).
   auto offs = at::arange(T, at::TensorOptions().device(dev_).dtype(at::kLong)).unsqueeze(0);
+  if (device_positions(T)) {
+    // Everything that moves from block to block is read from pos_ on the device, so a graph captured
+    // once replays correctly at every block; the attention plans for the whole cache (kv_len = its
+    // capacity, the same for every block of the batch, eager or replayed). Per-row ranges always:
+    // for a row with start = P = pmax they cover [0, kv_len) exactly as the plain path does.
+    set_pos(T);
+    auto positions = (prompt_len_ - start_).unsqueeze(1) + pos_.narrow(0, 0, 1) + offs;  // (B, T)
+    std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
+    ctx.write_slot = cache_len_;
+    ctx.write_slot_dev = pos_.narrow(0, 0, 1);
+    ctx.kv_len = cache_.slots;
+    ctx.kv_len_dev = pos_.narrow(0, 1, 1);
+    ctx.lo_len = prompt_len_;
+    ctx.hi_start = start_;
+    return ctx;
+  }
   auto positions = (prompt_len_ - start_ + cache_len_).unsqueeze(1) + offs;  // (B, T)
   std::tie(ctx.cos, ctx.sin) = rope_.tables(positions);
   ctx.write_slot = cache_len_;
@@ -146,10 +183,10 @@ AttnContext TorchModel::block_context(int64_t T) const {
 std::pair<at::Tensor, at::Tensor> TorchModel::heads(const StreamsOut& s) {
   at::Tensor hf = s.x.delta.defined() ? add_rms_norm(s.x.x, s.x.delta, w_.ln_f, cfg_.rms_eps).second
                                       : rms_norm(s.x.x, w_.ln_f, cfg_.rms_eps);
-  auto logits = at::linear(hf, w_.lm_head);  // (B, T, V)
+  auto logits = engine::linear(hf, w_.lm_head);  // (B, T, V)
   at::Tensor conf;
   if (s.u.defined())
-    conf = at::linear(rms_norm(s.u, w_.ln_f_ups, cfg_.rms_eps), w_.conf_w, w_.conf_b).squeeze(-1);  // (B, T)
+    conf = engine::linear(rms_norm(s.u, w_.ln_f_ups, cfg_.rms_eps), w_.conf_w, w_.conf_b).squeeze(-1);  // (B, T)
   return {logits, conf};
 }
 
@@ -189,13 +226,15 @@ std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSa
 }
 
 std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_prob) {
-  GraphKey key{cache_len_, rows_, x.size(1), need_prob};
+  const bool dev_pos = device_positions(x.size(1));
+  GraphKey key{dev_pos ? -1 : cache_len_, rows_, x.size(1), need_prob};
   if (graph_ && graph_key_ == key) {
+    if (dev_pos) set_pos(x.size(1));
     graph_x_.copy_(x);
     graph_->replay();
     return graph_->outputs();
   }
-  if (!(warm_key_ == key)) {  // first step of the block: eager (also warms up kernels and workspaces)
+  if (!(warm_key_ == key)) {  // first step of the block (batch): eager, also warms up kernels and workspaces
     warm_key_ = key;
     StepSampling greedy;
     greedy.need_prob = need_prob;
@@ -204,10 +243,16 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
   // The new graph shares the previous block's memory pool (captured before the old one is dropped,
   // so the pool stays alive): no device memory is freed and reallocated between blocks.
   graph_x_ = x.clone();
-  graph_ctx_ = block_context(x.size(1));
+  const int64_t T = x.size(1);
+  if (dev_pos)
+    set_pos(T);  // before the capture: inside it the context only reads pos_
+  else
+    graph_ctx_ = block_context(T);
   auto fresh = StepGraph::capture(
       dev_,
-      [this, need_prob] {
+      [this, need_prob, dev_pos, T] {
+        // With device positions the graph computes the positions and rotary tables itself.
+        if (dev_pos) graph_ctx_ = block_context(T);
         auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_));
         return select(graph_x_, logits, logits.argmax(-1), conf, need_prob);
       },
@@ -244,7 +289,10 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
 void TorchModel::commit(const std::vector<int32_t>& tokens) {
   c10::InferenceMode inference;
   auto x = to_device_tokens(tokens);
-  if (graph_ && graph_key_.cache_len == cache_len_ && graph_key_.rows == rows_ && graph_key_.T == x.size(1)) {
+  const bool dev_pos = device_positions(x.size(1));
+  if (graph_ && graph_key_.cache_len == (dev_pos ? -1 : cache_len_) && graph_key_.rows == rows_ &&
+      graph_key_.T == x.size(1)) {
+    if (dev_pos) set_pos(x.size(1));
     graph_x_.copy_(x);  // the block's graph writes the same slots; its head outputs are ignored
     graph_->replay();
   } else {
@@ -252,7 +300,9 @@ void TorchModel::commit(const std::vector<int32_t>& tokens) {
     run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
   }
   cache_len_ += x.size(1);
-  graph_key_ = GraphKey{};  // stale: the next block has other slots and positions (kept for its pool)
+  // A per-block graph is stale now (the next block has other slots and positions; kept for its
+  // pool); a device-position graph serves the next block too.
+  if (!dev_pos) graph_key_ = GraphKey{};
 }
 
 std::pair<at::Tensor, at::Tensor> TorchModel::full_forward(const at::Tensor& tokens, const at::Tensor& positions,

@@ -40,8 +40,11 @@ class TorchModel : public DenoiseModel {
     refill_new_ = new_tokens;
   }
   int64_t refills() const { return refills_; }
-  // Greedy steps from the second of each block on replay a captured graph (StepGraph); off = the
-  // plain eager path. Both compute the same kernels in the same order: results are identical.
+  // Greedy steps replay a captured graph (StepGraph); off = the plain eager path. Both compute the
+  // same kernels in the same order: results are identical. On CUDA with the engine's kernels the
+  // block's slots and positions are read from device memory, so one graph, captured at the batch's
+  // second step, serves every later step and commit of the batch; elsewhere a graph is captured
+  // per block (at its second step).
   void set_step_graphs(bool on) { graphs_on_ = on; graph_.reset(); }
   bool step_graphs() const { return graphs_on_; }
   int64_t graph_captures() const { return captures_; }
@@ -62,7 +65,11 @@ class TorchModel : public DenoiseModel {
 
  private:
   at::Tensor to_device_tokens(const std::vector<int32_t>& tokens) const;  // (B, T) int64
-  AttnContext block_context(int64_t T) const;   // for the current block (T tokens) of every row
+  AttnContext block_context(int64_t T);   // for the current block (T tokens) of every row
+  // Whether blocks of T tokens take their slots and positions from device memory (pos_): CUDA,
+  // bf16, the engine's kernels on, shapes the kernels take.
+  bool device_positions(int64_t T) const;
+  void set_pos(int64_t T);  // pos_ = {cache_len_, cache_len_ + T} (a copy only when it changes)
   void check_prompt(const std::vector<int32_t>& p) const;
   void prefill_row(int64_t r, const std::vector<int32_t>& prompt);  // row r's cache slots [0, P)
   void rows_changed();  // device copies of the row layout, and whether the batch is ragged
@@ -90,9 +97,12 @@ class TorchModel : public DenoiseModel {
   std::vector<int64_t> prompt_len_host_, start_host_;  // (B) P_r and start_r
   at::Tensor prompt_len_, start_;  // the same, (B) int64 on the device
   bool ragged_ = false;            // some row's slots are not [0, pmax) + [pmax, ...): per-row ranges
-  // Step graph state: captured at the second greedy step of a block, replayed until the commit.
+  at::Tensor pos_;                 // (2) int64 on the device: the block's first slot, the attended length
+  int64_t pos_host_[2] = {-1, -1};
+  // Step graph state: captured at the second greedy step of a block (or of the batch, with device
+  // positions: cache_len is then -1 in the key), replayed until the commit (the batch's end).
   struct GraphKey {
-    int64_t cache_len = -1, rows = 0, T = 0;
+    int64_t cache_len = -2, rows = 0, T = 0;
     bool need_prob = false;
     bool operator==(const GraphKey&) const = default;
   };

@@ -21,19 +21,22 @@ std::pair<at::Tensor, at::Tensor> Rope::tables(const at::Tensor& positions) cons
 
 namespace {
 // Attention of q (B, T, H, D) over the cache (B, H, S_cap, D): no causal mask, scale 1/sqrt(D).
-// Returns (B, T, H, D). On CUDA the engine's kernel serves ragged blocks (per-row valid slots, no
-// mask tensor) and batches of 8 rows and more, flash attention 1-7 rows, ATen's SDPA the rest (the
+// Returns (B, T, H, D). On CUDA the engine's kernel serves every block it supports (ragged ones by
+// per-row valid slots, no mask tensor); flash attention what it declines, ATen's SDPA the rest (the
 // CPU, explicit masks, the exact per-row path of ragged CPU batches).
 at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, const AttnContext& ctx) {
   const int64_t B = q.size(0);
-  if (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty() && B >= 8)) {
-    auto out = block_attention(q, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start);
+  if (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty())) {
+    auto out = block_attention(q, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start, ctx.kv_len_dev);
     if (out.defined()) return out;
   }
+  if (ctx.kv_len_dev.defined())  // the attended length lives on the device: only the kernel reads it
+    throw Error("the engine's attention kernel declined a block of a one-graph batch", "engine",
+                "switch off step graphs or the fused kernels");
   auto qh = q.transpose(1, 2);  // (B, H, T, D)
   if (q.is_cuda() && fused_kernels() && !ctx.mask && ctx.row_len.empty() && q.scalar_type() == at::kBFloat16) {
-    // One or a few rows: the flash kernel beats SDPA's default (cuDNN) choice here by ~15% on an
-    // H200 (17.6 vs 21.2 us per layer at batch 1); it declines some inputs, then SDPA decides.
+    // The flash kernel beats SDPA's default (cuDNN) choice for a few rows by ~15% on an H200 (17.6
+    // vs 21.2 us per layer at batch 1); it declines some inputs, then SDPA decides.
     try {
       return std::get<0>(at::_scaled_dot_product_flash_attention(qh, K.narrow(2, 0, ctx.kv_len),
                                                                  V.narrow(2, 0, ctx.kv_len)))
@@ -66,15 +69,15 @@ Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache
     std::tie(x, h) = add_rms_norm(in.x, in.delta, w.attn_norm, c.rms_eps);
   else
     x = in.x, h = rms_norm(x, w.attn_norm, c.rms_eps);
-  auto qkv = at::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
+  auto qkv = engine::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
   // q and k rotated in one pass; K is rotated before it is stored (MODEL.md §1).
   auto K = cache.key(layer), V = cache.value(layer);       // (B, H, S_cap, D)
-  auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot);  // (B, T, H, D)
+  auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot, ctx.write_slot_dev);  // (B, T, H, D)
   auto att = attend(q, K, V, ctx);                                        // (B, T, H, D)
-  auto o = at::linear(att.reshape({B, T, d}), w.wo);
+  auto o = engine::linear(att.reshape({B, T, d}), w.wo);
   auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps);
-  auto gu = at::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
-  return {x1, at::linear(silu_mul(gu), w.w_down)};
+  auto gu = engine::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
+  return {x1, engine::linear(silu_mul(gu), w.w_down)};
 }
 
 StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Tensor& tokens, KvCache& cache,
@@ -91,7 +94,7 @@ StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Te
       u = block_forward(w.ups[j], j == 0 ? Residual{xv, {}} : Residual{xv, u}, cache,
                         c.n_layers + static_cast<int>(j), ctx, c)
               .value();
-      x = Residual{xv, at::linear(rms_norm(u, w.fb_norm[j], c.rms_eps), w.fb_w[j], w.fb_b[j])};
+      x = Residual{xv, engine::linear(rms_norm(u, w.fb_norm[j], c.rms_eps), w.fb_w[j], w.fb_b[j])};
       ++j;
     }
   }

@@ -35,6 +35,11 @@ struct AttnContext {
   //    says the same for ATen's attention).
   std::vector<int64_t> row_len, row_start;  // empty = not ragged
   at::Tensor lo_len, hi_start;
+  // One graph for every block (CUDA, engine kernels): the block's first slot and the attended
+  // length as device int64 (1) tensors, read by the rotary store and the attention kernel when the
+  // graph replays. write_slot / kv_len then hold the current values (write_slot) and the bound the
+  // attention plans for (kv_len: the cache's capacity), the same for every block of a batch.
+  at::Tensor write_slot_dev, kv_len_dev;
 };
 
 

@@ -167,8 +167,10 @@ struct Problem {
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
   }
-  int launch(int kv_len, uint16_t* dst, cudaStream_t st) const {
-    return ra::block_attention(qkv, q_sb(), q_st(), kD, k, v, s_cap, dst, B, T, H, kD, kv_len, lo_dev, hi, nullptr, g_ws, st);
+  // kv_len_dev: null, or the device length attended (kv_len is then the plan's bound).
+  int launch(int kv_len, uint16_t* dst, cudaStream_t st, const int64_t* kv_len_dev = nullptr) const {
+    return ra::block_attention(qkv, q_sb(), q_st(), kD, k, v, s_cap, dst, B, T, H, kD, kv_len, kv_len_dev, lo_dev, hi,
+                               nullptr, g_ws, st);
   }
   void release() {
     CK(cudaFree(qkv));
@@ -195,13 +197,17 @@ double max_err(const uint16_t* out, const float* ref, size_t n) {
   return e;
 }
 
-// Runs the fast kernel once (splits forced when force > 0) and returns the max error (inf on error).
-double run_and_check(const Problem& p, int force, int* splits_used) {
+// Runs the fast kernel once (splits forced when force > 0; the cluster combine allowed or not) and
+// returns the max error (inf on error).
+double run_and_check(const Problem& p, int force, bool clusters, int* splits_used, bool* cluster_used) {
   ra::block_attention_force_splits(force);
+  ra::block_attention_allow_clusters(clusters);
   *splits_used = ra::block_attention_splits(p.B, p.T, p.H, kD, p.kv);
+  *cluster_used = ra::block_attention_uses_cluster(p.B, p.T, p.H, kD, p.kv);
   CK(cudaMemset(p.out, 0xff, p.out_elems() * 2));
   const int rc = p.launch(p.kv, p.out, nullptr);
   ra::block_attention_force_splits(0);
+  ra::block_attention_allow_clusters(true);
   if (rc != 0) {
     std::printf("  block_attention returned %d\n", rc);
     return INFINITY;
@@ -225,16 +231,85 @@ bool check_case(const Case& c, uint64_t seed) {
   char line[512];
   int n = std::snprintf(line, sizeof line, "B=%d T=%d H=%d kv=%d s_cap=%d%s:", c.B, c.T, c.H, c.kv, c.s_cap,
                         c.lo.empty() ? "" : " ragged");
-  for (int force : {0, 1, 64}) {
+  const struct {
+    int force;
+    bool clusters;
+  } runs[] = {{0, true}, {0, false}, {1, true}, {4, true}, {4, false}, {64, true}};
+  for (const auto& r : runs) {
     int s = 0;
-    const double e = run_and_check(p, force, &s);
+    bool cl = false;
+    const double e = run_and_check(p, r.force, r.clusters, &s, &cl);
     const bool pass = e <= kTol;
     ok = ok && pass;
-    n += std::snprintf(line + n, sizeof line - n, "  %s splits=%d err=%.2e%s", force == 0 ? "heur" : "forced", s, e,
-                       pass ? "" : " FAIL");
+    n += std::snprintf(line + n, sizeof line - n, " %s%s=%d err=%.2e%s", r.force == 0 ? "heur" : "forced",
+                       cl ? "/cl" : "", s, e, pass ? "" : " FAIL");
   }
   std::printf("%s %s\n", ok ? "PASS" : "FAIL", line);
   p.release();
+  return ok;
+}
+
+// One graph serving several lengths: captured once with the plan's bound (s_cap) and the length in
+// device memory, replayed for kv 1056, 1184, 1312 and 33 (a ragged batch too); each replay must
+// match the reference at its length and equal, bit for bit, an eager call with the same bound.
+bool check_device_len() {
+  cudaStream_t st;
+  CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+  Problem a{1, 32, 32, 1312, 1344, 0, {}};
+  a.init(201, false);
+  Problem r{2, 32, 32, 1312, 1344, 656, {500, 650}};
+  r.init(202, false);
+  int64_t* len_dev = dalloc<int64_t>(1);
+  uint16_t* eager_a = dalloc<uint16_t>(a.out_elems());
+  uint16_t* eager_r = dalloc<uint16_t>(r.out_elems());
+  (void)ra::block_attention_splits(1, 32, 32, kD, 1344);  // device facts queried before the capture
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  int rc = 0;
+  CK(cudaStreamBeginCapture(st, cudaStreamCaptureModeGlobal));
+  rc |= a.launch(a.s_cap, a.out, st, len_dev);
+  rc |= r.launch(r.s_cap, r.out, st, len_dev);
+  CK(cudaStreamEndCapture(st, &graph));
+  if (rc != 0) {
+    std::printf("FAIL device length: block_attention returned nonzero during capture\n");
+    return false;
+  }
+  CK(cudaGraphInstantiate(&exec, graph, 0));
+  bool ok = true;
+  for (int64_t len : {1056, 1184, 1312, 33, 700}) {
+    CK(cudaMemcpyAsync(len_dev, &len, 8, cudaMemcpyHostToDevice, st));
+    CK(cudaMemsetAsync(a.out, 0xff, a.out_elems() * 2, st));
+    CK(cudaMemsetAsync(r.out, 0xff, r.out_elems() * 2, st));
+    CK(cudaGraphLaunch(exec, st));
+    CK(cudaStreamSynchronize(st));
+    a.reference(static_cast<int>(len), a.ref);
+    r.reference(static_cast<int>(len), r.ref);
+    const double ea = max_err(a.out, a.ref, a.out_elems()), er = max_err(r.out, r.ref, r.out_elems());
+    CK(cudaMemset(eager_a, 0xff, a.out_elems() * 2));
+    CK(cudaMemset(eager_r, 0xff, r.out_elems() * 2));
+    rc |= a.launch(a.s_cap, eager_a, st, len_dev);
+    rc |= r.launch(r.s_cap, eager_r, st, len_dev);
+    CK(cudaStreamSynchronize(st));
+    std::vector<uint16_t> g1(a.out_elems()), e1(a.out_elems()), g2(r.out_elems()), e2(r.out_elems());
+    CK(cudaMemcpy(g1.data(), a.out, g1.size() * 2, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(e1.data(), eager_a, e1.size() * 2, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(g2.data(), r.out, g2.size() * 2, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(e2.data(), eager_r, e2.size() * 2, cudaMemcpyDeviceToHost));
+    const bool same = rc == 0 && g1 == e1 && g2 == e2;
+    const bool pass = ea <= kTol && er <= kTol && same;
+    ok = ok && pass;
+    std::printf("%s device length %lld (plan bound 1344, splits %d): err %.2e, ragged err %.2e, eager %s\n",
+                pass ? "PASS" : "FAIL", (long long)len, ra::block_attention_splits(1, 32, 32, kD, 1344), ea, er,
+                same ? "bit-identical" : "DIFFERS");
+  }
+  CK(cudaGraphExecDestroy(exec));
+  CK(cudaGraphDestroy(graph));
+  CK(cudaFree(len_dev));
+  CK(cudaFree(eager_a));
+  CK(cudaFree(eager_r));
+  a.release();
+  r.release();
+  CK(cudaStreamDestroy(st));
   return ok;
 }
 
@@ -332,7 +407,7 @@ Timing time_attention(int B, int kv, int force) {
   auto call = [&](int i) {
     const int c = i % copies;
     const int rc = ra::block_attention(qkv, int64_t(T) * 3 * H * kD, int64_t(3) * H * kD, kD, ks[c], vs[c], s_cap, out,
-                                       B, T, H, kD, kv, nullptr, 0, nullptr, g_ws, st);
+                                       B, T, H, kD, kv, nullptr, nullptr, 0, nullptr, g_ws, st);
     if (rc != 0) {
       std::printf("block_attention returned %d\n", rc);
       std::exit(3);
@@ -416,6 +491,7 @@ int main() {
   uint64_t seed = 1;
   for (const Case& c : cases) ok = check_case(c, seed++) && ok;
   ok = check_graph() && ok;
+  ok = check_device_len() && ok;
 
   std::printf("timing (T=32, H=32, D=128, kv=1184; K/V rotated over >= 256 MB so reads come from HBM):\n");
   for (int B : {1, 2, 4, 8, 64}) {
@@ -424,17 +500,26 @@ int main() {
                 ra::block_attention_splits(B, 32, 32, kD, 1184), t.eager_us, gbps(B, 1184, t.eager_us), t.graph_us,
                 gbps(B, 1184, t.graph_us));
   }
-  std::printf("split sweep (graph-timed):\n");
-  for (int B : {1, 2, 8}) {
+  std::printf("split sweep (graph-timed; cl = splits combined in a cluster, ws = through the workspace):\n");
+  for (int B : {1, 2, 4, 8}) {
     int last = -1;
-    for (int s = 1; s <= 64; ++s) {
+    for (int s = 1; s <= 20; ++s) {
       ra::block_attention_force_splits(s);
       const int used = ra::block_attention_splits(B, 32, 32, kD, 1184);
+      const bool cl = ra::block_attention_uses_cluster(B, 32, 32, kD, 1184);
       ra::block_attention_force_splits(0);
       if (used == last) continue;
       last = used;
       const Timing t = time_attention(B, 1184, s);
-      std::printf("  B=%-3d splits=%-2d  graph %7.2f us (%6.0f GB/s)\n", B, used, t.graph_us, gbps(B, 1184, t.graph_us));
+      std::printf("  B=%-3d splits=%-2d %s graph %7.2f us (%6.0f GB/s)", B, used, cl ? "cl" : "ws", t.graph_us,
+                  gbps(B, 1184, t.graph_us));
+      if (cl) {
+        ra::block_attention_allow_clusters(false);
+        const Timing w = time_attention(B, 1184, s);
+        ra::block_attention_allow_clusters(true);
+        std::printf("   ws %7.2f us", w.graph_us);
+      }
+      std::printf("\n");
     }
   }
   CK(cudaFree(g_ws));

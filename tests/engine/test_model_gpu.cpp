@@ -3,14 +3,19 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "device_info.h"
 #include "remedi/engine/engine.h"
+#include "step_graph.h"
 #include "torch_model.h"
 
 using namespace remedi::engine;
@@ -295,4 +300,149 @@ TEST_CASE("continuous batching on CUDA: a refilled row matches its prompt run al
               e_aten);
   CHECK(e_alone <= 2e-2);
   CHECK(e_aten <= 1e-2);
+}
+
+TEST_CASE("one captured graph per batch (device positions) gives the eager path's tokens", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  c10::InferenceMode im;
+  ModelConfig c = ModelConfig::preset("tiny-remedi");  // head_dim 128: slots and positions on the device
+  c.d_model = 256;
+  c.n_heads = c.n_kv_heads = 2;
+  c.head_dim = 128;
+  c.mlp_hidden = 512;
+  c.max_seq_len = 1024;
+  auto w = random_weights(c, at::Device("cuda"), at::kBFloat16, 23);
+  SamplerParams sp;
+  sp.steps = 8;
+  sp.max_new_tokens = 128;  // 4 blocks
+  sp.stop_at_eos = false;
+  std::vector<GenerateRequest> reqs;
+  for (int i = 0; i < 6; ++i) {
+    std::vector<int32_t> p;
+    for (int j = 0; j < 20 + 13 * i; ++j) p.push_back((i * 577 + j * 97) % 5000 + 10);
+    reqs.push_back({p, uint64_t(i)});
+  }
+  // 3 rows for 6 requests: rows are refilled at block boundaries (ragged, per-row starts).
+  TorchModel fast(c, w, at::Device("cuda"), at::kBFloat16), eager(c, w, at::Device("cuda"), at::kBFloat16);
+  eager.set_step_graphs(false);
+  for (TorchModel* m : {&fast, &eager}) {
+    m->reserve_new_tokens(sp.max_new_tokens);
+    m->reserve_refill(100, sp.max_new_tokens);
+  }
+  auto a = generate(fast, reqs, sp, {}, 3), b = generate(eager, reqs, sp, {}, 3);
+  for (size_t i = 0; i < reqs.size(); ++i) CHECK(a[i].raw_tokens == b[i].raw_tokens);
+  std::printf("device-position graphs: %lld capture(s) for %zu requests of 4 blocks in 3 rows, %lld refills\n",
+              static_cast<long long>(fast.graph_captures()), reqs.size(), static_cast<long long>(fast.refills()));
+  CHECK(fast.refills() == 3);
+  CHECK(fast.graph_captures() == 1);  // one for the batch, not one per block
+  // Each request alone (its own batch, another cache bound, so another key split): close, not identical.
+  TorchModel single(c, w, at::Device("cuda"), at::kBFloat16);
+  single.reserve_new_tokens(sp.max_new_tokens);
+  auto s0 = generate(single, {reqs[4]}, sp);
+  size_t same = 0;
+  for (size_t i = 0; i < s0[0].raw_tokens.size(); ++i) same += s0[0].raw_tokens[i] == a[4].raw_tokens[i];
+  std::printf("request 4 refilled vs alone: %zu of %zu tokens equal\n", same, s0[0].raw_tokens.size());
+}
+
+namespace {
+int count_lines(const std::string& path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += !line.empty();
+  return n;
+}
+}  // namespace
+
+TEST_CASE("linear through tuned cuBLASLt: accurate, repeatable, graph-safe, persisted", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  c10::InferenceMode im;
+  auto o = at::TensorOptions().device("cuda").dtype(at::kBFloat16);
+  at::manual_seed(11);
+  const int64_t N = 384, K = 256;
+  auto w = at::randn({N, K}, o) * 0.05, bias = at::randn({N}, o);
+  struct Case {
+    int64_t M;
+    bool bias;
+    at::Tensor x;
+  };
+  std::vector<Case> cases;
+  for (int64_t M : {32, 64, 256})  // M = 64 as (2, 32, K): linear flattens the leading dims
+    for (bool b : {false, true})
+      cases.push_back({M, b, M == 64 ? at::randn({2, 32, K}, o) : at::randn({M, K}, o)});
+  auto run = [&](const Case& c) { return remedi::engine::linear(c.x, w, c.bias ? bias : at::Tensor()); };
+  // Hermetic: no tuning file from the caller's environment (restored at the end).
+  const char* env = std::getenv("REMEDI_GEMM_TUNING");
+  const std::string saved_env = env ? env : "";
+  unsetenv("REMEDI_GEMM_TUNING");
+  forget_linear_tunings();
+  std::vector<at::Tensor> ys;
+  for (const Case& c : cases) {
+    INFO("M = " << c.M << ", bias " << c.bias);
+    auto y = run(c);
+    ys.push_back(y);
+    REQUIRE(!linear_tuning(c.M, N, K, c.bias).empty());  // it went through cuBLASLt, not at::linear
+    auto ref = at::linear(c.x.to(at::kFloat), w.to(at::kFloat), c.bias ? bias.to(at::kFloat) : at::Tensor());
+    // One bf16 rounding of the output (~2e-3 relative); a split-K reduction in bf16 (INPLACE or
+    // OUTPUT_TYPE) rounds each split's partial too. A wrong transpose or a lost bias is O(1).
+    CHECK(rel_err(y, ref) <= 1e-2);
+    CHECK(max_abs(y, ref) <= 1e-2 * ref.abs().max().item<double>() + 1e-2);
+    CHECK(at::equal(run(c), y));  // the same choice, the same bits
+    // Captured after the eager call: the graph replays the eager call's configuration.
+    const int64_t before = linear_lt_launches();
+    auto g = StepGraph::capture(at::Device("cuda"), [&] { return std::vector<at::Tensor>{run(c)}; });
+    REQUIRE(g->is_cuda_graph());
+    CHECK(linear_lt_launches() == before + 1);  // captured through cuBLASLt, not declined
+    CHECK(at::equal(g->outputs()[0], y));
+    g->replay();
+    CHECK(at::equal(g->outputs()[0], y));
+  }
+  for (auto& l : linear_tunings()) std::printf("%s\n", l.c_str());
+  {  // above kLtMaxRows: at::linear itself
+    auto big = at::randn({kLtMaxRows + 32, K}, o);
+    CHECK(at::equal(remedi::engine::linear(big, w), at::linear(big, w)));
+    CHECK(linear_tuning(kLtMaxRows + 32, N, K, false).empty());
+  }
+
+  // Persistence: every choice is appended to the file; a fresh start reads the same choices back.
+  char path[] = "/tmp/remedi_gemm_tuning_XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  setenv("REMEDI_GEMM_TUNING", path, 1);
+  forget_linear_tunings();
+  std::vector<std::string> chosen;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    ys[i] = run(cases[i]);
+    chosen.push_back(linear_tuning(cases[i].M, N, K, cases[i].bias));
+  }
+  CHECK(count_lines(path) == int(cases.size()));  // one line per (row bucket, N, K, bias) key
+  {
+    // The first key again, with a configuration that does not exist (algo 9999), as if measured on
+    // another device and under another cuBLASLt: both lines must be ignored. Were one read, the last
+    // line of the key would win, fail its check, and the key would be tuned and appended again.
+    std::ifstream in(path);
+    std::string first;
+    std::getline(in, first);
+    std::vector<std::string> f;
+    std::stringstream ss(first);
+    for (std::string part; std::getline(ss, part, '\t');) f.push_back(part);
+    REQUIRE(f.size() == 5);  // device, cuBLASLt version, key, configuration, microseconds
+    std::ofstream out(path, std::ios::app);
+    out << "not-this-gpu\t" << f[1] << "\t" << f[2] << "\t9999 0 1 0 0 0 0 0 0\t1.00\n";
+    out << f[0] << "\t1\t" << f[2] << "\t9999 0 1 0 0 0 0 0 0\t1.00\n";
+  }
+  forget_linear_tunings();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    INFO("M = " << cases[i].M << ", bias " << cases[i].bias);
+    CHECK(at::equal(run(cases[i]), ys[i]));
+    CHECK(linear_tuning(cases[i].M, N, K, cases[i].bias) == chosen[i]);
+  }
+  CHECK(count_lines(path) == int(cases.size()) + 2);  // nothing tuned again
+  for (auto& l : linear_tunings()) CHECK(l.find("read from REMEDI_GEMM_TUNING") != std::string::npos);
+  if (saved_env.empty())
+    unsetenv("REMEDI_GEMM_TUNING");
+  else
+    setenv("REMEDI_GEMM_TUNING", saved_env.c_str(), 1);
+  forget_linear_tunings();
+  std::remove(path);
 }

@@ -7,12 +7,16 @@
 // the S accumulators (C layout of two n8 tiles = A layout of one k16 tile) and V fragments from
 // ldmatrix.trans. 4 warps: warp w takes query tile w % NQ and key group w / NQ of each tile (KW
 // keys), so that all warps work whether T is 16, 32 or 64; the warps' partials are merged through
-// shared memory at the end. With one split the CTA writes the bf16 output; otherwise it writes its
-// partial (max, sum, unnormalised output, float32) to the workspace and the last CTA of (b, h)
-// (atomic counter, reset by that CTA) combines the partials in split order.
+// shared memory at the end. With one split the CTA writes the bf16 output. With 2-8 splits on a GPU
+// with thread-block clusters (sm_90), the splits of one (b, h) form a cluster: each CTA leaves its
+// partial (max, sum, unnormalised float32 output) in its own shared memory and, after a cluster
+// barrier, combines a slice of the (query, dim) items from all the splits' shared memory (DSMEM), in
+// split order. Otherwise each CTA writes its partial to the workspace and the last CTA of (b, h)
+// (atomic counter, reset by that CTA) combines the partials in split order. Both are deterministic.
 //
 // Shared memory rows are 256 bytes (128 bf16) with the 16-byte chunk index XOR-swizzled by
 // (row & 7), so that ldmatrix's 8 row addresses hit 8 different bank groups.
+#include <cooperative_groups.h>
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -31,6 +35,7 @@ constexpr int kRowBytes = kD * 2;                           // one key / query r
 constexpr int kHalfStage = kTileKeys * kRowBytes;           // K (or V) of one tile: 16 KiB
 constexpr int kStageBytes = 2 * kHalfStage;                 // K + V of one tile: 32 KiB
 constexpr int kMaxSplits = 64;                              // splits per (b, h)
+constexpr int kMaxClusterSplits = 8;                        // portable cluster size
 constexpr int kMaxPartialCtas = 512;                        // B*H*splits when splits > 1
 constexpr int kMaxCounters = kMaxPartialCtas / 2;           // splits > 1 only when B*H <= 256
 constexpr int64_t kCounterBytes = kMaxCounters * 4;         // 1 KiB at the workspace's start
@@ -47,7 +52,8 @@ struct AttnParams {
   const __nv_bfloat16* v;
   int64_t s_cap;
   __nv_bfloat16* out;
-  int T, H, kv_len;
+  int T, H, kv_len;         // kv_len: the plan's length, an upper bound when kv_len_dev is given
+  const int64_t* kv_len_dev;  // null, or the device int64 holding the actual length (<= kv_len)
   const int64_t* lo_len;
   const int64_t* hi_rows;  // per-row start of the second range, or null: hi_start for every row
   int hi_start;
@@ -120,8 +126,9 @@ __device__ __forceinline__ void store_bf16x4(__nv_bfloat16* dst, float a, float 
 }
 
 // KW: keys of a 64-key tile per warp (16, 32, 64 for T <= 16, 32, 64). NQ query tiles of 16 rows
-// (the smem Q holds KW = 16*NQ rows, rows >= T zero), KG = 4 / NQ key groups.
-template <int KW>
+// (the smem Q holds KW = 16*NQ rows, rows >= T zero), KG = 4 / NQ key groups. CL: launched in
+// clusters of p.splits CTAs (2..8), the splits combined through distributed shared memory.
+template <int KW, bool CL>
 __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_kernel(const AttnParams p) {
   constexpr int NQ = KW / 16;
   constexpr int KG = 4 / NQ;
@@ -138,7 +145,12 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   const int sp = static_cast<int>(blockIdx.x % S);
   const int bh = static_cast<int>(blockIdx.x / S);
   const int h = bh % p.H, b = bh / p.H;
-  const int T = p.T, kv_len = p.kv_len, nst = p.nst;
+  const int T = p.T, nst = p.nst;
+  int kv_len = p.kv_len;
+  if (p.kv_len_dev != nullptr) {
+    const int64_t n = *p.kv_len_dev;
+    kv_len = static_cast<int>(n < 0 ? 0 : (n > kv_len ? kv_len : n));
+  }
   const int total_tiles = (kv_len + kTileKeys - 1) / kTileKeys;
   const int tile0 = sp * p.tiles_per_split;
   const int ntiles = max(0, min(total_tiles, tile0 + p.tiles_per_split) - tile0);
@@ -355,6 +367,14 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
       const float inv = L > 0.f ? 1.f / L : 0.f;
       store_bf16x4(p.out + ((static_cast<int64_t>(b) * T + qr) * p.H + h) * kD + d, O.x * inv, O.y * inv,
                    O.z * inv, O.w * inv);
+    } else if (CL) {
+      // The partial stays in shared memory: O over key group 0's row (this item alone reads and
+      // writes those four floats), max and sum in cm / cl (other items of the row still read mm, ml).
+      *reinterpret_cast<float4*>(&mo[qr * kMergeStride + d]) = O;
+      if (d == 0) {
+        sw[qr] = M;
+        sw[64 + qr] = L;
+      }
     } else {
       *reinterpret_cast<float4*>(&p.po[(part * T + qr) * kD + d]) = O;
       if (d == 0) {
@@ -364,6 +384,49 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
     }
   }
   if (single) return;
+
+  if constexpr (CL) {
+    // Every split's partial is in its CTA's shared memory; CTA sp combines items sp*128 + tid,
+    // stepping by S*128, reading all S partials in split order. The second barrier keeps each CTA's
+    // shared memory alive until its peers are done reading it.
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();
+    for (int it = sp * kThreads + tid; it < T * 32; it += S * kThreads) {
+      const int qr = it >> 5, d = (it & 31) * 4;
+      float ms[kMaxClusterSplits], ls[kMaxClusterSplits];
+      float M = kNegInf;
+#pragma unroll
+      for (int si = 0; si < kMaxClusterSplits; ++si) {
+        if (si < S) {
+          const float* peer = cluster.map_shared_rank(sw, si);
+          ms[si] = peer[qr];
+          ls[si] = peer[64 + qr];
+          M = fmaxf(M, ms[si]);
+        }
+      }
+      const float Mu = M == kNegInf ? 0.f : M;
+      float L = 0.f;
+      float4 O = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+      for (int si = 0; si < kMaxClusterSplits; ++si) {
+        if (si < S) {
+          const float w = fast_exp2(ms[si] - Mu);
+          L += w * ls[si];
+          const float4 x = *reinterpret_cast<const float4*>(cluster.map_shared_rank(mo, si) + qr * kMergeStride + d);
+          O.x += w * x.x;
+          O.y += w * x.y;
+          O.z += w * x.z;
+          O.w += w * x.w;
+        }
+      }
+      const float inv = L > 0.f ? 1.f / L : 0.f;
+      store_bf16x4(p.out + ((static_cast<int64_t>(b) * T + qr) * p.H + h) * kD + d, O.x * inv, O.y * inv,
+                   O.z * inv, O.w * inv);
+    }
+    cluster.sync();
+    return;
+  }
 
   // Last CTA of (b, h) combines the S partials in split order.
   __threadfence();
@@ -424,19 +487,41 @@ int smem_bytes(int kw, int nst) {
 
 struct DeviceFacts {
   int sms = 0;
-  int occ[3][2] = {};  // CTAs per SM by [kw_index][nst - 2]
+  bool cluster[3] = {};       // clusters of kMaxClusterSplits CTAs (3 stages each) can run, by kw_index
 };
 
 template <int KW>
-cudaError_t kernel_facts(int (&occ)[2]) {
-  cudaError_t e = cudaFuncSetAttribute(block_attention_kernel<KW>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       smem_bytes(KW, 3));
+cudaError_t kernel_facts(bool* cluster) {
+  const cudaError_t e = cudaFuncSetAttribute(block_attention_kernel<KW, false>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, smem_bytes(KW, 3));
   if (e != cudaSuccess) return e;
-  for (int nst = 2; nst <= 3; ++nst) {
-    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ[nst - 2], block_attention_kernel<KW>, kThreads,
-                                                      smem_bytes(KW, nst));
-    if (e != cudaSuccess) return e;
+  *cluster = false;
+  int dev = 0, can = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&can, cudaDevAttrClusterLaunch, dev) != cudaSuccess ||
+      !can)
+    return cudaSuccess;  // no clusters (before sm_90): the workspace combine serves every split count
+  if (cudaFuncSetAttribute(block_attention_kernel<KW, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           smem_bytes(KW, 3)) != cudaSuccess) {
+    cudaGetLastError();
+    return cudaSuccess;
   }
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(kMaxClusterSplits);
+  cfg.blockDim = dim3(kThreads);
+  cfg.dynamicSmemBytes = smem_bytes(KW, 3);
+  cudaLaunchAttribute attr;
+  attr.id = cudaLaunchAttributeClusterDimension;
+  attr.val.clusterDim.x = kMaxClusterSplits;
+  attr.val.clusterDim.y = 1;
+  attr.val.clusterDim.z = 1;
+  cfg.attrs = &attr;
+  cfg.numAttrs = 1;
+  int clusters = 0;
+  if (cudaOccupancyMaxActiveClusters(&clusters, block_attention_kernel<KW, true>, &cfg) != cudaSuccess) {
+    cudaGetLastError();
+    return cudaSuccess;
+  }
+  *cluster = clusters > 0;
   return cudaSuccess;
 }
 
@@ -444,6 +529,7 @@ std::mutex g_facts_mu;
 DeviceFacts g_facts[kMaxDevices];
 bool g_facts_ready[kMaxDevices] = {};
 std::atomic<int> g_force_splits{0};
+std::atomic<bool> g_clusters{true};
 
 cudaError_t device_facts(DeviceFacts* out) {
   int dev = 0;
@@ -454,9 +540,9 @@ cudaError_t device_facts(DeviceFacts* out) {
   if (!g_facts_ready[dev]) {
     DeviceFacts f;
     e = cudaDeviceGetAttribute(&f.sms, cudaDevAttrMultiProcessorCount, dev);
-    if (e == cudaSuccess) e = kernel_facts<16>(f.occ[0]);
-    if (e == cudaSuccess) e = kernel_facts<32>(f.occ[1]);
-    if (e == cudaSuccess) e = kernel_facts<64>(f.occ[2]);
+    if (e == cudaSuccess) e = kernel_facts<16>(&f.cluster[0]);
+    if (e == cudaSuccess) e = kernel_facts<32>(&f.cluster[1]);
+    if (e == cudaSuccess) e = kernel_facts<64>(&f.cluster[2]);
     if (e != cudaSuccess) return e;
     g_facts[dev] = f;
     g_facts_ready[dev] = true;
@@ -467,6 +553,7 @@ cudaError_t device_facts(DeviceFacts* out) {
 
 struct Plan {
   int kw = 32, splits = 1, tps = 1, nst = 2, smem = 0;
+  bool cluster = false;  // splits combined in a thread-block cluster (2..kMaxClusterSplits splits)
 };
 
 void shape_plan(int tiles, int s, Plan& pl) {
@@ -476,34 +563,51 @@ void shape_plan(int tiles, int s, Plan& pl) {
   pl.smem = smem_bytes(pl.kw, pl.nst);
 }
 
-// Splits: a crude cost in units of one tile's load time. CTAs that run in one wave (every CTA of the
-// grid resident at once, per the occupancy) cost their chunk plus a fixed overhead; every extra wave
-// costs again; splitting adds the combine (the last CTA reads S partials of T x D floats, from L2).
+// Splits: a crude cost in units of one tile's load time. CTAs that run in one wave cost their chunk
+// plus a fixed overhead; every extra wave costs again; splitting adds the combine: through the
+// cluster's shared memory (2-8 splits, when the GPU has clusters) a small constant, else the last
+// CTA reads S partials of T x D floats from L2.
 Plan make_plan(int B, int T, int H, int kv_len, const DeviceFacts& f) {
   Plan pl;
   pl.kw = kw_for(T);
   const int tiles = (kv_len + kTileKeys - 1) / kTileKeys;
   const int64_t bh = static_cast<int64_t>(B) * H;
-  int64_t max_s = tiles < kMaxSplits ? tiles : kMaxSplits;
+  int64_t max_s = tiles < kMaxSplits ? tiles : kMaxSplits;  // workspace combine
   if (bh > kMaxCounters) max_s = 1;
   else if (max_s > kMaxPartialCtas / bh) max_s = kMaxPartialCtas / bh;
   if (max_s < 1) max_s = 1;
+  const bool clusters = f.cluster[kw_index(pl.kw)] && g_clusters.load(std::memory_order_relaxed);
+  const int64_t max_cs = clusters ? (tiles < kMaxClusterSplits ? tiles : kMaxClusterSplits) : 1;
+  auto finish = [&](Plan& c) {
+    c.cluster = c.splits > 1 && c.splits <= max_cs;
+    return c;
+  };
   const int forced = g_force_splits.load(std::memory_order_relaxed);
   if (forced > 0) {
-    shape_plan(tiles, static_cast<int>(forced < max_s ? forced : max_s), pl);
-    return pl;
+    const int64_t cap = max_s > max_cs ? max_s : max_cs;
+    shape_plan(tiles, static_cast<int>(forced < cap ? forced : cap), pl);
+    if (pl.splits > max_s && pl.splits > max_cs) shape_plan(tiles, static_cast<int>(max_s), pl);
+    return finish(pl);
   }
   double best = 1e300;
   Plan best_plan = pl;
-  for (int s = 1; s <= max_s; ++s) {
+  const int64_t top = max_s > max_cs ? max_s : max_cs;
+  for (int s = 1; s <= top; ++s) {
     Plan c = pl;
     shape_plan(tiles, s, c);
     if (c.splits != s) continue;
-    const int occ = f.occ[kw_index(pl.kw)][c.nst - 2];
-    const int64_t slots = static_cast<int64_t>(occ > 0 ? occ : 1) * (f.sms > 0 ? f.sms : 1);
+    finish(c);
+    if (s > 1 && !c.cluster && s > max_s) continue;
+    // A wave is one CTA per SM, not the occupancy: a CTA's tile loop is latency-bound (4 warps),
+    // and CTAs sharing an SM slow each other about as much as a second wave would (H200 sweep at
+    // T=32, kv=1184: batch 1 best at 3-7 splits, 2 at 2 splits, 4 and 8 at one).
+    const int64_t slots = f.sms > 0 ? f.sms : 1;
     const int64_t waves = (bh * s + slots - 1) / slots;
     double cost = static_cast<double>(waves) * (c.tps + 1.0);
-    if (s > 1) cost += 0.5 + s * T / (64.0 * 3.0);
+    if (c.cluster)
+      cost += 0.3;
+    else if (s > 1)
+      cost += 0.5 + s * T / (64.0 * 3.0);
     if (cost < best - 1e-9) {
       best = cost;
       best_plan = c;
@@ -532,8 +636,18 @@ int block_attention_splits(int B, int T, int H, int D, int kv_len) {
 
 void block_attention_force_splits(int splits) { g_force_splits.store(splits > 0 ? splits : 0); }
 
+void block_attention_allow_clusters(bool on) { g_clusters.store(on); }
+
+bool block_attention_uses_cluster(int B, int T, int H, int D, int kv_len) {
+  if (D != kD || T < 1 || T > 64 || kv_len < 1 || B < 1 || H < 1) return false;
+  DeviceFacts f;
+  if (device_facts(&f) != cudaSuccess) return false;
+  return make_plan(B, T, H, kv_len, f).cluster;
+}
+
 int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
-                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* lo_len,
+                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
+                    const int64_t* lo_len,
                     int hi_start, const int64_t* hi_rows, void* workspace, void* stream) {
   if (D != kD || T < 1 || T > 64 || B < 1 || H < 1 || kv_len < 1 || kv_len > s_cap) return kUnsupported;
   if (!aligned16(q) || !aligned16(k) || !aligned16(v) || !aligned16(out) || q_sb % 8 != 0 || q_st % 8 != 0 ||
@@ -545,7 +659,7 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
   const Plan pl = make_plan(B, T, H, kv_len, f);
   const int64_t grid = static_cast<int64_t>(B) * H * pl.splits;
   if (grid > 0x7fffffff) return kUnsupported;
-  if (pl.splits > 1 && (workspace == nullptr || !aligned16(workspace))) return kUnsupported;
+  if (pl.splits > 1 && !pl.cluster && (workspace == nullptr || !aligned16(workspace))) return kUnsupported;
 
   AttnParams p{};
   p.q = static_cast<const __nv_bfloat16*>(q);
@@ -559,6 +673,7 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
   p.T = T;
   p.H = H;
   p.kv_len = kv_len;
+  p.kv_len_dev = kv_len_dev;
   p.lo_len = lo_len;
   p.hi_start = hi_start;
   p.hi_rows = hi_rows;
@@ -566,7 +681,7 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
   p.tiles_per_split = pl.tps;
   p.nst = pl.nst;
   p.scale_log2 = kLog2e / sqrtf(static_cast<float>(D));
-  if (pl.splits > 1) {
+  if (pl.splits > 1 && !pl.cluster) {
     unsigned char* ws = static_cast<unsigned char*>(workspace);
     const int64_t rows = static_cast<int64_t>(kMaxPartialCtas) * T;
     p.counters = reinterpret_cast<int*>(ws);
@@ -576,15 +691,42 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
   }
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
   const unsigned blocks = static_cast<unsigned>(grid);
+  if (pl.cluster) {
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(blocks);
+    cfg.blockDim = dim3(kThreads);
+    cfg.dynamicSmemBytes = static_cast<size_t>(pl.smem);
+    cfg.stream = st;
+    cudaLaunchAttribute attr;
+    attr.id = cudaLaunchAttributeClusterDimension;
+    attr.val.clusterDim.x = static_cast<unsigned>(pl.splits);  // the splits of one (b, h): consecutive CTAs
+    attr.val.clusterDim.y = 1;
+    attr.val.clusterDim.z = 1;
+    cfg.attrs = &attr;
+    cfg.numAttrs = 1;
+    cudaError_t le;
+    switch (pl.kw) {
+      case 16:
+        le = cudaLaunchKernelEx(&cfg, block_attention_kernel<16, true>, p);
+        break;
+      case 32:
+        le = cudaLaunchKernelEx(&cfg, block_attention_kernel<32, true>, p);
+        break;
+      default:
+        le = cudaLaunchKernelEx(&cfg, block_attention_kernel<64, true>, p);
+        break;
+    }
+    return static_cast<int>(le != cudaSuccess ? le : cudaGetLastError());
+  }
   switch (pl.kw) {
     case 16:
-      block_attention_kernel<16><<<blocks, kThreads, pl.smem, st>>>(p);
+      block_attention_kernel<16, false><<<blocks, kThreads, pl.smem, st>>>(p);
       break;
     case 32:
-      block_attention_kernel<32><<<blocks, kThreads, pl.smem, st>>>(p);
+      block_attention_kernel<32, false><<<blocks, kThreads, pl.smem, st>>>(p);
       break;
     default:
-      block_attention_kernel<64><<<blocks, kThreads, pl.smem, st>>>(p);
+      block_attention_kernel<64, false><<<blocks, kThreads, pl.smem, st>>>(p);
       break;
   }
   return static_cast<int>(cudaGetLastError());

@@ -27,17 +27,21 @@ int64_t block_attention_workspace_bytes(int B, int T, int H, int D, int kv_len);
 //    of the (B,T,3,H,D) qkv matmul output, so q_st = 3*H*D, q_sh = D, q_sb = T*3*H*D).
 // k, v: bf16 (B, H, s_cap, D) contiguous (row stride H*s_cap*D).
 // out: bf16 (B, T, H, D) contiguous.
+// kv_len_dev: null, or a device int64 holding the length actually attended (clamped to kv_len),
+//    read on the device: one captured graph then serves every block of a generation. The split plan
+//    follows the host kv_len (the bound), so a given bound gives the same arithmetic, eager or replayed.
 // lo_len: null or device int64 (B) (read on the device, so graph replays see its current contents).
 // workspace: device memory of block_attention_workspace_bytes(), zero-filled once (see above); may be
-//    null only when a call needs no split (block_attention_splits() == 1).
+//    null only when a call needs no workspace (one split, or splits combined in a cluster).
 // Returns the cudaError_t of the launch as int (0 = ok); an unsupported shape or alignment returns
 // a nonzero code without launching (callers then fall back to torch SDPA): supported D == 128,
 // 1 <= T <= 64, 1 <= kv_len <= s_cap, any B and H; q, k, v, out 16-byte aligned, q strides
 // multiples of 8 elements. The first call on a device (or block_attention_workspace_bytes /
-// block_attention_splits) queries the device's SM count and the kernel's occupancy once; make one
+// block_attention_splits) queries the device's SM count and cluster support once; make one
 // of these calls before a stream capture begins.
 int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
-                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* lo_len,
+                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
+                    const int64_t* lo_len,
                     int hi_start, const int64_t* hi_rows, void* workspace, void* stream);
 
 // The number of key splits block_attention uses for this shape on the current device (for logs and
@@ -47,5 +51,11 @@ int block_attention_splits(int B, int T, int H, int D, int kv_len);
 // Benchmarks only: force the number of key splits (clamped to what the workspace holds); 0 restores
 // the heuristic. Process-wide, not meant to change while other threads launch.
 void block_attention_force_splits(int splits);
+
+// Tests and benchmarks: allow (default) or forbid combining 2-8 splits inside a thread-block cluster
+// (sm_90+); forbidden, every split count combines through the workspace. Process-wide like the above.
+void block_attention_allow_clusters(bool on);
+// Whether block_attention combines this shape's splits in a cluster on the current device.
+bool block_attention_uses_cluster(int B, int T, int H, int D, int kv_len);
 
 }  // namespace remedi::engine::cuda

@@ -37,8 +37,9 @@ __device__ __forceinline__ float round_bf16(float x) { return __bfloat162float(_
 __global__ void rope_qk_store_kernel(uint4* __restrict__ qkv, const float* __restrict__ cos,
                                      const float* __restrict__ sin, uint4* __restrict__ kc, uint4* __restrict__ vc,
                                      int T, int heads, int head_dim, int64_t row_stride, int64_t head_stride,
-                                     int64_t slot0) {
+                                     int64_t slot0, const int64_t* __restrict__ slot0_dev) {
   const int row = blockIdx.x, b = row / T, t = row % T;
+  if (slot0_dev != nullptr) slot0 = *slot0_dev;
   const int cph = head_dim / 16;  // 8-wide chunks per half head
   const int half = head_dim / 2;
   const int items = 3 * heads * cph;
@@ -143,7 +144,8 @@ constexpr int kUnsupported = 1;  // cudaErrorInvalidValue: the caller falls back
 }  // namespace
 
 int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void* vc, int B, int T, int heads,
-                  int head_dim, int64_t cache_row_stride, int64_t cache_head_stride, int64_t slot0, void* stream) {
+                  int head_dim, int64_t cache_row_stride, int64_t cache_head_stride, int64_t slot0,
+                  const int64_t* slot0_dev, void* stream) {
   if (head_dim % 16 != 0 || !aligned16(qkv) || !aligned16(cos) || !aligned16(sin) || !aligned16(kc) ||
       !aligned16(vc) || cache_row_stride % 8 != 0 || cache_head_stride % 8 != 0)
     return kUnsupported;
@@ -152,7 +154,7 @@ int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void*
   const int threads = items >= 1024 ? 1024 : (items + 31) / 32 * 32;
   rope_qk_store_kernel<<<B * T, threads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<uint4*>(qkv), cos, sin, static_cast<uint4*>(kc), static_cast<uint4*>(vc), T, heads, head_dim,
-      cache_row_stride, cache_head_stride, slot0);
+      cache_row_stride, cache_head_stride, slot0, slot0_dev);
   return static_cast<int>(cudaGetLastError());
 }
 

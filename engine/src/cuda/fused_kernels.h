@@ -10,9 +10,12 @@ namespace remedi::engine::cuda {
 // qkv (B*T rows, 3, H, D) bf16: rotates the q heads (slot 0) in place with cos/sin (B*T, D) float32
 // — rotate-half form, float32 arithmetic, one rounding to bf16 — and writes the rotated k (slot 1)
 // and the v (slot 2) of row (b, t) to the caches at slot `slot0 + t`: element (b, h, s, i) of kc/vc
-// lives at b*cache_row_stride + h*cache_head_stride + s*D + i.
+// lives at b*cache_row_stride + h*cache_head_stride + s*D + i. slot0_dev: null, or a device int64
+// read in place of slot0 (so one captured graph writes wherever the current block starts); the
+// caller guarantees slot0 + T fits the cache.
 int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void* vc, int B, int T, int heads,
-                  int head_dim, int64_t cache_row_stride, int64_t cache_head_stride, int64_t slot0, void* stream);
+                  int head_dim, int64_t cache_row_stride, int64_t cache_head_stride, int64_t slot0,
+                  const int64_t* slot0_dev, void* stream);
 
 // out (rows, M) = bf16(bf16(silu(g)) * u) with gu (rows, 2M) = [g | u], as ATen's silu then mul.
 int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream);
