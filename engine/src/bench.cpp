@@ -150,6 +150,7 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   SamplerParams run = sp;
   run.max_new_tokens = cfg.gen;
   device_synchronize(dev);
+  const int64_t captures0 = tm->graph_captures();
   auto t0 = Clock::now();
   auto res = generate(timed, reqs, run, {});
   device_synchronize(dev);
@@ -174,6 +175,7 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   b.step_tok_s = b.step_ms_p50 > 0 ? cfg.batch * per_step * 1e3 / b.step_ms_p50 : 0.0;
   if (!res.empty()) b.first_row_tokens = res[0].raw_tokens;
   b.forwards_s = double(b.forwards + 1) / b.total_s;
+  b.graph_captures = tm->graph_captures() - captures0;
   b.peak_mem_bytes = cuda_peak_memory_bytes(tm->device().is_cuda() ? std::max<int>(0, tm->device().index()) : 0);
 
   // Bytes one step forward must stream: every weight except the embedding table (only B*T rows of

@@ -71,14 +71,15 @@ static int run_bench(remedi::Args& a) {
   nlohmann::json runs = nlohmann::json::array();
   // step tok/s: batch x tokens kept per step / ms per step (the denoising rate, the figure);
   // e2e tok/s: generated tokens / wall time of the whole generation (prefill, commits, sampler).
-  std::printf("%6s %8s %8s %8s %8s %7s %10s %9s %9s\n", "batch", "ms/fwd", "p95", "floor", "ratio", "commit",
-              "step tok/s", "e2e tok/s", "peak GiB");
+  std::printf("%6s %8s %8s %8s %8s %7s %10s %9s %9s %7s\n", "batch", "ms/fwd", "p95", "floor", "ratio", "commit",
+              "step tok/s", "e2e tok/s", "peak GiB", "graphs");
   for (int b : batches) {
     engine::BenchConfig c = base;
     c.batch = b;
     auto r = engine::bench_generation(*eng, c, bw);
-    std::printf("%6d %8.2f %8.2f %8.2f %8.2f %7.2f %10.1f %9.1f %9.2f\n", b, r.step_ms_p50, r.step_ms_p95, r.floor_ms,
-                r.ratio, r.commit_ms_p50, r.step_tok_s, r.tok_s, double(r.peak_mem_bytes) / (1 << 30));
+    std::printf("%6d %8.2f %8.2f %8.2f %8.2f %7.2f %10.1f %9.1f %9.2f %7lld\n", b, r.step_ms_p50, r.step_ms_p95,
+                r.floor_ms, r.ratio, r.commit_ms_p50, r.step_tok_s, r.tok_s, double(r.peak_mem_bytes) / (1 << 30),
+                static_cast<long long>(r.graph_captures));
     std::fflush(stdout);
     nlohmann::json eager_j = nullptr;
     if (with_eager) {
@@ -133,6 +134,7 @@ static int run_bench(remedi::Args& a) {
                     {"commit_ms_p50", r.commit_ms_p50},
                     {"prefill_ms", r.prefill_ms},
                     {"forwards", r.forwards},
+                    {"graph_captures", r.graph_captures},
                     {"tok_s", r.tok_s},
                     {"step_tok_s", r.step_tok_s},
                     {"forwards_s", r.forwards_s},

@@ -40,6 +40,7 @@ struct BenchResult {
   double floor_ms = 0;           // (weight_bytes + kv_bytes) / copy bandwidth
   double ratio = 0;              // step_ms_p50 / floor_ms
   std::vector<int32_t> first_row_tokens;  // generated ids of row 0 (fast/eager parity check)
+  int64_t graph_captures = 0;    // step graphs captured during the timed generation (1 = one per batch)
 };
 
 // Device time per kernel name over one profiled block (profile_generation).
