@@ -5,7 +5,8 @@ namespace remedi::engine {
 void KvCache::ensure(int layers, int64_t r, int64_t heads, int64_t s, int64_t head_dim, const at::TensorOptions& o) {
   bool fits = static_cast<int>(k.size()) == layers && !k.empty() && k[0].size(0) >= r && k[0].size(2) >= s &&
               k[0].size(1) == heads && k[0].size(3) == head_dim && k[0].scalar_type() == o.dtype().toScalarType() &&
-              k[0].device() == o.device();
+              k[0].device().type() == o.device().type() &&
+              (!o.device().has_index() || k[0].device().index() == o.device().index());  // "cuda" = any index
   if (!fits) {
     k.clear();
     v.clear();  // free first: never hold two caches at once

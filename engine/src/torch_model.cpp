@@ -103,7 +103,7 @@ void TorchModel::rows_changed() {
   // In place when the batch keeps its rows: a captured graph reads these tensors' memory.
   auto put = [this](at::Tensor& dst, const std::vector<int64_t>& v) {
     auto src = at::tensor(v, at::kLong);
-    if (dst.defined() && dst.numel() == src.numel() && dst.device() == dev_)
+    if (dst.defined() && dst.numel() == src.numel())  // (dev_ may lack the index: never compare devices)
       dst.copy_(src);
     else
       dst = src.to(dev_);
