@@ -60,14 +60,28 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
   const std::string d = dir.string(), db = d + "/runs.sqlite", model = d + "/tiny";
   REQUIRE(cli("make-tiny-model " + model, d + "/make.log") == 0);
 
-  // 2 tasks x 2 docs x 2 repeats = 8 samples; batch 1 so the kill lands between many appends.
-  const std::string common = "--model " + model + " --tasks gsm8k,arc_challenge --data-dir " + kSrc +
-                             "/harness/data --protocol remedi-0shot --limit 2 --samples 2 --batch 1 --steps 2 --block 8 --max-new-tokens 8 "
-                             "--trace-samples 1 --db " + db;
+  // 2 tasks x 2 docs x 2 repeats = 8 samples; one request per call so the kill lands between many
+  // appends.
+  const std::string setup = "--model " + model + " --tasks gsm8k,arc_challenge --data-dir " + kSrc +
+                            "/harness/data --protocol remedi-0shot --limit 2 --samples 2 --steps 2 --block 8 "
+                            "--max-new-tokens 16 --trace-samples 1 --db " + db;
+  const std::string common = setup + " --batch 1 --queue 1";
   REQUIRE(cli("run " + common + " --out " + d + "/clean", d + "/clean.log") == 0);
   const std::string clean_samples = d + "/clean/samples.jsonl";
   REQUIRE(count_lines(clean_samples) == 8);
   REQUIRE(file_exists(d + "/clean/summary.json"));
+
+  // --- continuous batching: 2 rows, 6 requests per call, rows refilled at block boundaries ------
+  // Every sample equals the one generated alone (CPU: bit for bit), so nothing differs from `clean`.
+  REQUIRE(cli("run " + setup + " --batch 2 --queue 3 --no-db --out " + d + "/refill", d + "/refill.log") == 0);
+  REQUIRE(cli("compare " + d + "/clean " + d + "/refill --fail-if-worse 0", d + "/cmp_refill.log") == 0);
+  CHECK(read_file(d + "/cmp_refill.log").find("no difference") != std::string::npos);
+  {
+    auto rc = results::read_records(d + "/refill/samples.jsonl");
+    int widest = 0;
+    for (const auto& r : rc.records) widest = std::max(widest, r.batch.rows);
+    CHECK(widest == 3);  // the plain group of each task: 3 requests through 2 rows in one call
+  }
 
   // --- kill -9 in the middle -------------------------------------------------------------------
   const std::string killed = d + "/killed", killed_samples = killed + "/samples.jsonl";

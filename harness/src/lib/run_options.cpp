@@ -48,6 +48,7 @@ RunOptions parse_run_options(Args& a) {
   o.limit = a.get_int("--limit", 0);
   o.samples = static_cast<int>(a.get_int("--samples", 1));
   o.batch = static_cast<int>(a.get_int("--batch", 8));
+  o.queue = static_cast<int>(a.get_int("--queue", 4));
   o.tokenizer = a.get("--tokenizer", "");
   if (!o.tokenizer.empty()) o.tokenizer = std::filesystem::absolute(o.tokenizer).lexically_normal().string();
   o.device = a.get("--device", "cpu");
@@ -65,6 +66,7 @@ RunOptions parse_run_options(Args& a) {
   if (o.limit < 0) throw Error("--limit must be >= 0", "run");
   if (o.samples < 1) throw Error("--samples must be >= 1", "run");
   if (o.batch < 1) throw Error("--batch must be >= 1", "run");
+  if (o.queue < 1) throw Error("--queue must be >= 1", "run", "1 = plain batches, no continuous batching");
   if (o.trace_samples < 0) throw Error("--trace-samples must be >= 0", "run");
   if (o.stall_warn_s <= 0) throw Error("--stall-warn must be > 0 seconds", "run");
   return o;
@@ -73,9 +75,10 @@ RunOptions parse_run_options(Args& a) {
 const char* run_help() {
   return R"(usage: remedi-eval run --model DIR|preset:NAME --tasks a,b --out DIR [flags]
 
-Generates every (doc, repeat) of the tasks in batches, scores them while the next batch generates,
-appends one record per sample to OUT/samples.jsonl (fsynced per batch), writes OUT/summary.json and
-indexes the run into the run database.
+Generates every (doc, repeat) of the tasks, B rows at a time, B x Q requests per generate call (a row
+whose request ends takes the next queued one at a block boundary); scores each call's samples while
+the next call generates, appends one record per sample to OUT/samples.jsonl (fsynced per call),
+writes OUT/summary.json and indexes the run into the run database.
 
   --model DIR|preset:NAME   checkpoint directory (make one with `remedi-eval make-tiny-model DIR`)
   --tasks a,b               task names (`remedi-eval tasks` lists them)
@@ -83,7 +86,9 @@ indexes the run into the run database.
   --limit N                 first N docs per task (default 0 = all)
   --samples K               generations per doc, repeat 0..K-1 (default 1); with --temperature 0 the
                             repeats are identical, so use --temperature > 0 for pass@k
-  --batch B                 rows per generate call (default 8)
+  --batch B                 rows the model runs at once (default 8)
+  --queue Q                 requests per generate call = B x Q (default 4): rows whose request ends
+                            early (EOS) take the next request instead of idling; 1 = plain batches
   --tokenizer FILE          tokenizer.json to use instead of the model's (presets have none), e.g.
                             TINY/tokenizer.json with --model preset:remedi-9b for a real-shape run
   --device cpu|cuda         default cpu

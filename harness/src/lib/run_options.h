@@ -20,7 +20,8 @@ struct RunOptions {
   engine::SamplerParams sampler;     // trace is forced off here; --trace-samples selects traced rows
   int64_t limit = 0;                 // docs per task; 0 = all
   int samples = 1;                   // generations per doc (repeat 0..samples-1; pass@k)
-  int batch = 8;                     // rows per generate call
+  int batch = 8;                     // rows the model runs at once
+  int queue = 4;                     // requests per generate call = batch x queue (continuous batching)
   std::string tokenizer;             // tokenizer.json for models without one (presets); "" = the model's
   std::string device = "cpu";        // "cpu", "cuda", "cuda:N"
   std::string dtype = "auto";        // "auto" (cpu f32, cuda bf16), "f32", "bf16"
@@ -34,8 +35,8 @@ struct RunOptions {
   std::string label;                 // name of the run in reports; default: the --out folder name
   int sandbox_workers = 0;           // concurrent code executions; 0 = online CPUs
 
-  // Everything that changes a generated token or a verdict; not --out, --resume, --db, --batch
-  // (rows are independent: MODEL.md §4), --label or progress settings.
+  // Everything that changes a generated token or a verdict; not --out, --resume, --db, --batch,
+  // --queue (rows are independent: MODEL.md §4), --label or progress settings.
   nlohmann::json config_json() const;
 };
 

@@ -31,7 +31,7 @@ using nlohmann::json;
 
 namespace {
 
-// A generated batch on its way to the scorer: records filled except verdicts.
+// A generate call's samples on their way to the scorer: records filled except verdicts.
 struct Generated {
   size_t task = 0;
   std::vector<const WorkItem*> items;
@@ -98,7 +98,8 @@ json model_json(const engine::ModelInfo& info, const engine::Engine::FileHashes&
           {"has_confidence", info.has_confidence}, {"device", info.device}, {"dtype", info.dtype}};
 }
 
-// Generates one batch and turns the results into records (everything but the verdicts).
+// Generates one call's requests (o.batch rows at a time, finished rows refilled from the rest) and
+// turns the results into records (everything but the verdicts).
 Generated generate_batch(engine::Engine& eng, const TextCodec& codec, const RunOptions& o, size_t task,
                          std::vector<const WorkItem*> items, int64_t batch_id) {
   Generated g;
@@ -108,11 +109,14 @@ Generated generate_batch(engine::Engine& eng, const TextCodec& codec, const RunO
   for (const WorkItem* w : g.items) reqs.push_back({*w->ids, w->seed});
   engine::SamplerParams sp = o.sampler;
   sp.trace = g.items.front()->trace;  // traced samples are batched apart (tracing is per call)
+  // Batched forwards of the call: every denoising step, one commit per block round, one prefill per
+  // batch (a round 0 starts each batch); a refilled row's own prompt forward is not counted.
+  int forwards = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  auto res = eng.generate(reqs, sp);
+  auto res = eng.generate(reqs, sp, [&forwards](int round, int step) {
+    forwards += 1 + (step == 0 ? 1 : 0) + (round == 0 && step == 0 ? 1 : 0);
+  });
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  int forwards = 0;  // rows of a batch share their forwards: the batch ran as long as its longest row
-  for (const auto& r : res) forwards = std::max(forwards, r.nfe);
   for (size_t i = 0; i < g.items.size(); ++i) {
     const engine::GenerateResult& r = res.at(i);
     results::SampleRecord rec;
@@ -221,8 +225,9 @@ RunOutcome run_evaluation(const RunOptions& o) {
       std::vector<const WorkItem*> traced, plain;
       for (const auto& w : plan.work[t]) (w.trace ? traced : plain).push_back(&w);
       for (auto* group : {&traced, &plain})
-        for (size_t b = 0; b < group->size() && !queue.aborted(); b += o.batch) {
-          std::vector<const WorkItem*> items(group->begin() + b, group->begin() + std::min(group->size(), b + o.batch));
+        for (size_t b = 0, per_call = static_cast<size_t>(o.batch) * o.queue; b < group->size() && !queue.aborted();
+             b += per_call) {
+          std::vector<const WorkItem*> items(group->begin() + b, group->begin() + std::min(group->size(), b + per_call));
           queue.push(generate_batch(*eng, *codec, o, t, std::move(items), next_batch++));
         }
     }

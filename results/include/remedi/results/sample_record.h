@@ -42,9 +42,9 @@ struct GenStats {
 // The generation batch a sample came from: throughput is a property of the batch, not the row.
 struct BatchInfo {
   int64_t id = -1;         // unique within a run (continues after --resume)
-  int rows = 0;            // requests generated together
-  double ms = 0;           // wall time of the batch's generate call, milliseconds
-  int forwards = 0;        // model forwards of the batch (max nfe over its rows)
+  int rows = 0;            // requests generated together (one generate call)
+  double ms = 0;           // wall time of the generate call, milliseconds
+  int forwards = 0;        // batched model forwards of the call (steps, commits, prefills)
 };
 
 struct SampleRecord {
