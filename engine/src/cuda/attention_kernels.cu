@@ -24,7 +24,6 @@
 #include <mutex>
 
 #include "attention_kernels.h"
-#include "pdl.h"
 
 namespace remedi::engine::cuda {
 namespace {
@@ -136,7 +135,6 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   static_assert(NQ * KG == 4 && KW * KG == kTileKeys, "warp layout");
   constexpr float kNegInf = -INFINITY;
 
-  wait_for_previous_grid();  // launched early (pdl.h): nothing is read before the previous kernel is done
   extern __shared__ __align__(128) unsigned char smem[];
   unsigned char* q_s = smem;                   // KW rows x 256 B
   unsigned char* kv_s = smem + KW * kRowBytes;  // nst stages of [K tile | V tile]
@@ -699,7 +697,6 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
     cfg.blockDim = dim3(kThreads);
     cfg.dynamicSmemBytes = static_cast<size_t>(pl.smem);
     cfg.stream = st;
-    // Not launched early: a cluster launch stays a plain one (the kernel's wait is then a no-op).
     cudaLaunchAttribute attr;
     attr.id = cudaLaunchAttributeClusterDimension;
     attr.val.clusterDim.x = static_cast<unsigned>(pl.splits);  // the splits of one (b, h): consecutive CTAs
@@ -721,19 +718,18 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
     }
     return static_cast<int>(le != cudaSuccess ? le : cudaGetLastError());
   }
-  cudaError_t le;
   switch (pl.kw) {
     case 16:
-      le = launch_early(block_attention_kernel<16, false>, dim3(blocks), dim3(kThreads), pl.smem, st, p);
+      block_attention_kernel<16, false><<<blocks, kThreads, pl.smem, st>>>(p);
       break;
     case 32:
-      le = launch_early(block_attention_kernel<32, false>, dim3(blocks), dim3(kThreads), pl.smem, st, p);
+      block_attention_kernel<32, false><<<blocks, kThreads, pl.smem, st>>>(p);
       break;
     default:
-      le = launch_early(block_attention_kernel<64, false>, dim3(blocks), dim3(kThreads), pl.smem, st, p);
+      block_attention_kernel<64, false><<<blocks, kThreads, pl.smem, st>>>(p);
       break;
   }
-  return static_cast<int>(le != cudaSuccess ? le : cudaGetLastError());
+  return static_cast<int>(cudaGetLastError());
 }
 
 }  // namespace remedi::engine::cuda

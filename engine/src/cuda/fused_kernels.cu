@@ -8,7 +8,6 @@
 #include <cuda_runtime.h>
 
 #include "fused_kernels.h"
-#include "pdl.h"
 
 namespace remedi::engine::cuda {
 namespace {
@@ -39,7 +38,6 @@ __global__ void rope_qk_store_kernel(uint4* __restrict__ qkv, const float* __res
                                      const float* __restrict__ sin, uint4* __restrict__ kc, uint4* __restrict__ vc,
                                      int T, int heads, int head_dim, int64_t row_stride, int64_t head_stride,
                                      int64_t slot0, const int64_t* __restrict__ slot0_dev) {
-  wait_for_previous_grid();
   const int row = blockIdx.x, b = row / T, t = row % T;
   if (slot0_dev != nullptr) slot0 = *slot0_dev;
   const int cph = head_dim / 16;  // 8-wide chunks per half head
@@ -82,7 +80,6 @@ __global__ void rope_qk_store_kernel(uint4* __restrict__ qkv, const float* __res
 
 // grid (rows, chunks / blockDim): 8 outputs per thread.
 __global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict__ out, int64_t chunks) {
-  wait_for_previous_grid();
   const int64_t j = int64_t(blockIdx.y) * blockDim.x + threadIdx.x;
   if (j >= chunks) return;
   const int64_t row = blockIdx.x;
@@ -98,16 +95,13 @@ __global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict_
 constexpr int kMaxChunks = 4;
 __global__ void add_rms_norm_kernel(const uint4* __restrict__ x, const uint4* __restrict__ r, uint4* __restrict__ sum,
                                     const uint4* __restrict__ w, uint4* __restrict__ y, int chunks, float eps) {
-  wait_for_previous_grid();
   const int64_t base = int64_t(blockIdx.x) * chunks;
   float v[kMaxChunks][8];
-  uint4 wq[kMaxChunks];  // the weight, loaded with x: its latency overlaps the reduction
   float acc = 0.f;
 #pragma unroll
   for (int c = 0; c < kMaxChunks; ++c) {
     const int j = threadIdx.x + c * blockDim.x;
     if (j >= chunks) break;
-    wq[c] = w[j];
     unpack8(x[base + j], v[c]);
     if (r) {
       float d[8];
@@ -137,7 +131,7 @@ __global__ void add_rms_norm_kernel(const uint4* __restrict__ x, const uint4* __
     const int j = threadIdx.x + c * blockDim.x;
     if (j >= chunks) break;
     float wv[8], o[8];
-    unpack8(wq[c], wv);
+    unpack8(w[j], wv);
 #pragma unroll
     for (int e = 0; e < 8; ++e) o[e] = round_bf16(v[c][e] * rs) * wv[e];  // cast back first, then the weight
     y[base + j] = pack8(o);
@@ -158,10 +152,10 @@ int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void*
   if (B * T == 0) return 0;
   const int items = 3 * heads * (head_dim / 16);
   const int threads = items >= 1024 ? 1024 : (items + 31) / 32 * 32;
-  return static_cast<int>(launch_early(rope_qk_store_kernel, dim3(B * T), dim3(threads), 0,
-                                       static_cast<cudaStream_t>(stream), static_cast<uint4*>(qkv), cos, sin,
-                                       static_cast<uint4*>(kc), static_cast<uint4*>(vc), T, heads, head_dim,
-                                       cache_row_stride, cache_head_stride, slot0, slot0_dev));
+  rope_qk_store_kernel<<<B * T, threads, 0, static_cast<cudaStream_t>(stream)>>>(
+      static_cast<uint4*>(qkv), cos, sin, static_cast<uint4*>(kc), static_cast<uint4*>(vc), T, heads, head_dim,
+      cache_row_stride, cache_head_stride, slot0, slot0_dev);
+  return static_cast<int>(cudaGetLastError());
 }
 
 int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream) {
@@ -170,8 +164,9 @@ int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream) {
   const int64_t chunks = m / 8;
   const int threads = 256;
   dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>((chunks + threads - 1) / threads));
-  return static_cast<int>(launch_early(silu_mul_kernel, grid, dim3(threads), 0, static_cast<cudaStream_t>(stream),
-                                       static_cast<const uint4*>(gu), static_cast<uint4*>(out), chunks));
+  silu_mul_kernel<<<grid, threads, 0, static_cast<cudaStream_t>(stream)>>>(static_cast<const uint4*>(gu),
+                                                                          static_cast<uint4*>(out), chunks);
+  return static_cast<int>(cudaGetLastError());
 }
 
 int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y, int64_t rows, int d, float eps,
@@ -184,10 +179,10 @@ int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y
   threads = threads < 32 ? 32 : threads > 1024 ? 1024 : (threads + 31) / 32 * 32;
   if (chunks > threads * kMaxChunks) return kUnsupported;
   if (rows == 0) return 0;
-  return static_cast<int>(launch_early(add_rms_norm_kernel, dim3(static_cast<unsigned>(rows)), dim3(threads), 0,
-                                       static_cast<cudaStream_t>(stream), static_cast<const uint4*>(x),
-                                       static_cast<const uint4*>(r), static_cast<uint4*>(sum),
-                                       static_cast<const uint4*>(w), static_cast<uint4*>(y), chunks, eps));
+  add_rms_norm_kernel<<<static_cast<unsigned>(rows), threads, 0, static_cast<cudaStream_t>(stream)>>>(
+      static_cast<const uint4*>(x), static_cast<const uint4*>(r), static_cast<uint4*>(sum),
+      static_cast<const uint4*>(w), static_cast<uint4*>(y), chunks, eps);
+  return static_cast<int>(cudaGetLastError());
 }
 
 }  // namespace remedi::engine::cuda
