@@ -24,6 +24,20 @@ int64_t cuda_peak_memory_bytes(int device) {
   return s.allocated_bytes[0].peak;  // [0] = aggregate over pool types
 }
 void cuda_reset_peak_memory(int device) { c10::cuda::CUDACachingAllocator::resetPeakStats(device); }
+int64_t cuda_available_memory_bytes(int device) {
+  size_t free_b = 0, total_b = 0;
+  int prev = 0;
+  cudaGetDevice(&prev);
+  cudaSetDevice(device);
+  const cudaError_t e = cudaMemGetInfo(&free_b, &total_b);
+  cudaSetDevice(prev);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return -1;
+  }
+  auto s = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
+  return static_cast<int64_t>(free_b) + (s.reserved_bytes[0].current - s.allocated_bytes[0].current);
+}
 void device_synchronize(const std::string& device) {
   if (device.rfind("cuda", 0) == 0) cudaDeviceSynchronize();
 }
@@ -32,6 +46,7 @@ std::string gpu_name(int) { return ""; }
 std::string cuda_driver_version() { return ""; }
 int64_t cuda_peak_memory_bytes(int) { return 0; }
 void cuda_reset_peak_memory(int) {}
+int64_t cuda_available_memory_bytes(int) { return -1; }
 void device_synchronize(const std::string&) {}
 #endif
 

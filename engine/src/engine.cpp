@@ -5,6 +5,7 @@
 #include <ATen/Context.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <cstdio>
 #include <mutex>
 #include <optional>
 
@@ -100,7 +101,26 @@ class EngineImpl : public Engine {
     // generation per row, so rows that finish early can take the next request.
     size_t longest = 0;
     for (const auto& r : requests) longest = std::max(longest, r.prompt.size());
-    const bool queue = continuous_ && requests.size() > static_cast<size_t>(max_batch_);
+    bool queue = continuous_ && requests.size() > static_cast<size_t>(max_batch_);
+    if (queue && model_->device().is_cuda()) {
+      // The refill room doubles the generated part of the cache: only where the device has it (the
+      // current cache is freed before a new one is allocated). 2 GiB stay for activations and logits.
+      const int dev = model_->device().has_index() ? model_->device().index() : 0;
+      const int64_t avail = cuda_available_memory_bytes(dev);
+      const int64_t need = model_->cache_bytes_for(max_batch_, static_cast<int64_t>(longest),
+                                                   blocks * params.block_size, static_cast<int>(longest),
+                                                   blocks * params.block_size);
+      if (avail >= 0 && need + (int64_t(2) << 30) > avail + model_->cache_bytes()) {
+        queue = false;
+        static std::once_flag said;
+        std::call_once(said, [&] {
+          std::fprintf(stderr,
+                       "note: continuous batching off: a KV cache with refill room needs %.1f GiB, %.1f GiB is "
+                       "available (lower --batch or --max-new-tokens to get it back)\n",
+                       double(need) / (1 << 30), double(avail + model_->cache_bytes()) / (1 << 30));
+        });
+      }
+    }
     model_->reserve_refill(queue ? static_cast<int>(longest) : 0, queue ? blocks * params.block_size : 0);
     return engine::generate(*model_, requests, params, on_step, max_batch_);
   }

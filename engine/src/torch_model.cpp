@@ -66,8 +66,7 @@ void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
   // the exact per-row path keeps batched rows bit-identical to single runs.)
   const bool ragged = std::any_of(lens.begin(), lens.end(), [&](int64_t l) { return l != pmax_; });
   if (ragged && dev_.is_cuda()) pmax_ = (pmax_ + 15) / 16 * 16;
-  const int64_t gen_room = ((reserve_new_ + 31) / 32) * 32 + ((refill_new_ + 31) / 32) * 32;
-  int64_t slots = pmax_ + gen_room + 64;  // + slack for a block size other than 32
+  const int64_t slots = cache_slots(pmax_, reserve_new_, refill_new_);
   cache_.ensure(cfg_.n_layers + static_cast<int>(w_.ups.size()), rows_, cfg_.n_heads, slots, cfg_.head_dim,
                 at::TensorOptions().device(dev_).dtype(dtype_));
 
@@ -80,6 +79,26 @@ void TorchModel::prefill(const std::vector<std::vector<int32_t>>& prompts) {
   // compute-bound for long prompts, so this costs little next to the denoising steps.
   for (int64_t r = 0; r < rows_; ++r) prefill_row(r, prompts[r]);
   cache_len_ = pmax_;
+}
+
+int64_t TorchModel::cache_slots(int64_t pmax, int new_tokens, int refill_new) {
+  const int64_t gen_room = ((new_tokens + 31) / 32) * 32 + ((refill_new + 31) / 32) * 32;
+  return pmax + gen_room + 64;  // + slack for a block size other than 32
+}
+
+int64_t TorchModel::cache_bytes_for(int64_t rows, int64_t prompt_tokens, int new_tokens, int refill_prompt,
+                                    int refill_new) const {
+  const int64_t pmax = (std::max<int64_t>(prompt_tokens, refill_prompt) + 15) / 16 * 16;  // ragged rounding, at most
+  const int64_t layers = cfg_.n_layers + static_cast<int64_t>(w_.ups.size());
+  return layers * 2 * rows * cfg_.n_heads * cache_slots(pmax, new_tokens, refill_new) * cfg_.head_dim *
+         static_cast<int64_t>(c10::elementSize(dtype_));
+}
+
+int64_t TorchModel::cache_bytes() const {
+  int64_t b = 0;
+  for (const auto& t : cache_.k) b += t.nbytes();
+  for (const auto& t : cache_.v) b += t.nbytes();
+  return b;
 }
 
 void TorchModel::prefill_row(int64_t r, const std::vector<int32_t>& prompt) {

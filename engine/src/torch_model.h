@@ -40,6 +40,11 @@ class TorchModel : public DenoiseModel {
     refill_new_ = new_tokens;
   }
   int64_t refills() const { return refills_; }
+  // Bytes of the KV cache a prefill of `rows` prompts of up to `prompt_tokens` would allocate with
+  // the given reservations (see prefill), and of the cache allocated now (0 before any prefill).
+  int64_t cache_bytes_for(int64_t rows, int64_t prompt_tokens, int new_tokens, int refill_prompt,
+                          int refill_new) const;
+  int64_t cache_bytes() const;
   // Greedy steps replay a captured graph (StepGraph); off = the plain eager path. Both compute the
   // same kernels in the same order: results are identical. On CUDA with the engine's kernels the
   // block's slots and positions are read from device memory, so one graph, captured at the batch's
@@ -73,6 +78,7 @@ class TorchModel : public DenoiseModel {
   void check_prompt(const std::vector<int32_t>& p) const;
   void prefill_row(int64_t r, const std::vector<int32_t>& prompt);  // row r's cache slots [0, P)
   void rows_changed();  // device copies of the row layout, and whether the batch is ragged
+  static int64_t cache_slots(int64_t pmax, int new_tokens, int refill_new);  // slots per row
   std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s);  // logits, confidence
   // Candidate selection on the device: {cand (B,T) int64, logit (B,T) f32, conf (B,T) f32 or
   // undefined, prob (B,T) f32 (only when need_prob)}. `cand` holds argmax candidates.

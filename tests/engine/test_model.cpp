@@ -286,3 +286,19 @@ TEST_CASE("step-graph path (CPU twin) generates exactly what the eager path does
   REQUIRE(tm != nullptr);
   CHECK(tm->graph_captures() == 2 * 2);  // one per block (2 blocks) per generate call
 }
+
+TEST_CASE("cache_bytes_for predicts the KV cache a prefill allocates", "[model]") {
+  c10::InferenceMode im;
+  ModelConfig c = ModelConfig::preset("tiny-remedi");
+  TorchModel m(c, random_weights(c, at::kCPU, at::kFloat, 3), at::kCPU, at::kFloat);
+  CHECK(m.cache_bytes() == 0);
+  m.reserve_new_tokens(64);
+  m.reserve_refill(32, 64);  // prompts of 16 and 32 tokens: no ragged rounding in the estimate
+  const int64_t predicted = m.cache_bytes_for(3, 16, 64, 32, 64);
+  m.prefill({std::vector<int32_t>(16, 7), std::vector<int32_t>(16, 8), std::vector<int32_t>(16, 9)});
+  const int64_t layers = c.n_layers + (c.has_ups ? static_cast<int64_t>(c.ups_taps.size()) : 0);
+  CHECK(m.cache_bytes() == predicted);
+  CHECK(predicted == layers * 2 * 3 * c.n_heads * (32 + 64 + 64 + 64) * c.head_dim * 4);
+  // Without refill room the generated part halves.
+  CHECK(m.cache_bytes_for(3, 16, 64, 0, 0) == layers * 2 * 3 * c.n_heads * (16 + 64 + 64) * c.head_dim * 4);
+}

@@ -88,7 +88,9 @@ writes OUT/summary.json and indexes the run into the run database.
                             repeats are identical, so use --temperature > 0 for pass@k
   --batch B                 rows the model runs at once (default 8)
   --queue Q                 requests per generate call = B x Q (default 4): rows whose request ends
-                            early (EOS) take the next request instead of idling; 1 = plain batches
+                            early (EOS) take the next request instead of idling; 1 = plain batches.
+                            The refill room doubles the generated part of the KV cache; on a GPU
+                            without that memory it is left out (a note says so)
   --tokenizer FILE          tokenizer.json to use instead of the model's (presets have none), e.g.
                             TINY/tokenizer.json with --model preset:remedi-9b for a real-shape run
   --device cpu|cuda         default cpu
