@@ -148,8 +148,11 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
     }
   }
 #else
-  (void)q, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start, (void)kv_len_dev;
+  (void)q, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start;
 #endif
+  if (kv_len_dev.defined())  // only the kernel reads the attended length from the device
+    throw Error("the attention kernel declined a block whose length lives on the device", "engine",
+                "switch off step graphs or the fused kernels");
   return {};
 }
 

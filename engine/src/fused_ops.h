@@ -37,7 +37,8 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
 // Returns (B, T, H, D), or an undefined tensor where the kernel does not apply (CPU, fused kernels
 // off, other dtypes or shapes): the caller then uses ATen's attention.
 // kv_len_dev: undefined, or a device int64 (1) holding the attended length, read when the kernel
-// runs; kv_len is then the bound the kernel plans its key splits for.
+// runs; kv_len is then the bound the kernel plans its key splits for, and only the kernel may serve
+// the call (an Error if it declines).
 at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
                            const at::Tensor& lo_len, const at::Tensor& hi_start, const at::Tensor& kv_len_dev = {});
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).

@@ -245,8 +245,8 @@ std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSa
 }
 
 std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_prob) {
-  const bool dev_pos = device_positions(x.size(1));
-  GraphKey key{dev_pos ? -1 : cache_len_, rows_, x.size(1), need_prob};
+  const GraphKey key = step_key(x.size(1), need_prob);
+  const bool dev_pos = key.cache_len == -1;
   if (graph_ && graph_key_ == key) {
     if (dev_pos) set_pos(x.size(1));
     graph_x_.copy_(x);
@@ -309,8 +309,7 @@ void TorchModel::commit(const std::vector<int32_t>& tokens) {
   c10::InferenceMode inference;
   auto x = to_device_tokens(tokens);
   const bool dev_pos = device_positions(x.size(1));
-  if (graph_ && graph_key_.cache_len == (dev_pos ? -1 : cache_len_) && graph_key_.rows == rows_ &&
-      graph_key_.T == x.size(1)) {
+  if (graph_ && graph_key_ == step_key(x.size(1), graph_key_.need_prob)) {  // any need_prob: outputs unused
     if (dev_pos) set_pos(x.size(1));
     graph_x_.copy_(x);  // the block's graph writes the same slots; its head outputs are ignored
     graph_->replay();

@@ -115,6 +115,9 @@ class TorchModel : public DenoiseModel {
   bool graphs_on_ = true;
   std::unique_ptr<StepGraph> graph_;
   GraphKey graph_key_, warm_key_;  // key of the captured graph; key of the last eager step
+  GraphKey step_key(int64_t T, bool need_prob) const {  // the graph a step of T tokens would replay
+    return {device_positions(T) ? -1 : cache_len_, rows_, T, need_prob};
+  }
   at::Tensor graph_x_;             // (B, T) int64 static input of the graph
   AttnContext graph_ctx_;          // kept alive: the graph reads its tables and mask
   int64_t captures_ = 0;

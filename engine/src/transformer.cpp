@@ -30,9 +30,6 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V,
     auto out = block_attention(q, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start, ctx.kv_len_dev);
     if (out.defined()) return out;
   }
-  if (ctx.kv_len_dev.defined())  // the attended length lives on the device: only the kernel reads it
-    throw Error("the engine's attention kernel declined a block of a one-graph batch", "engine",
-                "switch off step graphs or the fused kernels");
   auto qh = q.transpose(1, 2);  // (B, H, T, D)
   if (q.is_cuda() && fused_kernels() && !ctx.mask && ctx.row_len.empty() && q.scalar_type() == at::kBFloat16) {
     // The flash kernel beats SDPA's default (cuDNN) choice for a few rows by ~15% on an H200 (17.6
