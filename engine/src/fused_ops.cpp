@@ -203,6 +203,24 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bi
   return at::linear(x, w, bias);
 }
 
+std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id) {
+#ifdef REMEDI_WITH_CUDA
+  const int64_t V = logits.size(-1);
+  if (fusable(logits) && x.is_cuda() && x.scalar_type() == at::kLong && x.is_contiguous() &&
+      x.numel() * V == logits.numel() && x.device() == logits.device()) {
+    auto cand = at::empty(x.sizes(), x.options());
+    auto logit = at::empty(x.sizes(), x.options().dtype(at::kFloat));
+    if (launched(cuda::greedy_pick(logits.data_ptr(), x.data_ptr<int64_t>(), mask_id, cand.data_ptr<int64_t>(),
+                                   logit.data_ptr<float>(), x.numel(), V, stream()),
+                 "greedy_pick"))
+      return {cand, logit};
+  }
+#endif
+  auto cand = at::where(x.eq(mask_id), logits.argmax(-1), x);  // first maximum on ties (MODEL.md §5)
+  auto logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+  return {cand, logit};
+}
+
 std::string linear_tuning(int64_t M, int64_t N, int64_t K, bool bias) {
 #ifdef REMEDI_WITH_CUDA
   int dev = 0;

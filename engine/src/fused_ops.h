@@ -44,6 +44,11 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).
 at::Tensor silu_mul(const at::Tensor& gu);
 
+// Greedy candidates of a step: cand = where(x == mask_id, logits.argmax(-1), x) (first maximum on
+// ties) and logit = float32(logits[..., cand]); x (...) int64, logits (..., V). On the GPU (bf16) one
+// kernel reads the logits once; the result is the composition's, exactly.
+std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id);
+
 // y = x w^T + bias, as at::linear.   x: (..., K), w: (N, K), bias: (N) or undefined -> (..., N).
 // A step of at most 32 rows whose output is too narrow to fill the GPU (N = 4096 at RemeDi-9B:
 // attention out, MLP down, UPS feedback) goes through the cluster split-K kernel of

@@ -218,9 +218,14 @@ std::pair<at::Tensor, at::Tensor> TorchModel::step_logits(const std::vector<int3
 
 std::vector<at::Tensor> TorchModel::select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand_in,
                                            const at::Tensor& conf, bool need_prob) const {
-  auto cand = at::where(x.eq(cfg_.mask_id), cand_in, x);  // unmasked positions keep their token
-  // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
-  auto logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+  at::Tensor cand, logit;
+  if (cand_in.defined()) {
+    cand = at::where(x.eq(cfg_.mask_id), cand_in, x);  // unmasked positions keep their token
+    // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
+    logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+  } else {
+    std::tie(cand, logit) = greedy_select(logits, x, cfg_.mask_id);  // the same, fused on the GPU
+  }
   at::Tensor prob;
   if (need_prob) prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));  // softmax prob, f32
   return {cand, logit, conf.defined() ? conf.to(at::kFloat) : conf, prob};
@@ -230,6 +235,9 @@ std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSa
   const int64_t B = x.size(0), T = x.size(1);
   auto ctx = block_context(T);
   auto [logits, conf] = heads(run_streams(w_, cfg_, x, cache_, ctx));  // (B, T, V), (B, T)
+  const bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(),
+                                  [](float t) { return t <= 0.f; });
+  if (greedy) return select(x, logits, at::Tensor(), conf, sampling.need_prob);  // argmax candidates
   auto cand = logits.argmax(-1);  // first maximum on ties (MODEL.md §5)
   for (int64_t r = 0; r < B; ++r) {
     float temp = r < int64_t(sampling.temperature.size()) ? sampling.temperature[r] : 0.f;
@@ -273,7 +281,7 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
         // With device positions the graph computes the positions and rotary tables itself.
         if (dev_pos) graph_ctx_ = block_context(T);
         auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_));
-        return select(graph_x_, logits, logits.argmax(-1), conf, need_prob);
+        return select(graph_x_, logits, at::Tensor(), conf, need_prob);  // greedy: argmax candidates
       },
       graph_.get());
   graph_ = std::move(fresh);

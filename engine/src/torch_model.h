@@ -81,7 +81,8 @@ class TorchModel : public DenoiseModel {
   static int64_t cache_slots(int64_t pmax, int new_tokens, int refill_new);  // slots per row
   std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s);  // logits, confidence
   // Candidate selection on the device: {cand (B,T) int64, logit (B,T) f32, conf (B,T) f32 or
-  // undefined, prob (B,T) f32 (only when need_prob)}. `cand` holds argmax candidates.
+  // undefined, prob (B,T) f32 (only when need_prob)}. `cand` holds the (sampled) candidates; undefined:
+  // greedy argmax candidates (greedy_select, one kernel on the GPU).
   std::vector<at::Tensor> select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand,
                                  const at::Tensor& conf, bool need_prob) const;
   std::vector<at::Tensor> eager_step(const at::Tensor& x, const StepSampling& sampling);

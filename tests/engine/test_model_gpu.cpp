@@ -120,6 +120,28 @@ TEST_CASE("fused CUDA kernels match their ATen compositions at real widths", "[g
     CHECK(at::allclose(y.to(at::kFloat), yr.to(at::kFloat), 1e-2, 1e-2));
     CHECK(at::allclose(g.to(at::kFloat), gr.to(at::kFloat), 1e-2, 1e-2));
   }
+  // Greedy candidates: argmax (first maximum, NaN largest) where masked, the token elsewhere, and
+  // the candidate's logit; exactly the ATen composition. Ties planted at the row's maximum.
+  {
+    const int64_t V = 126464, mask = 126336;
+    auto lg = at::randn({2, 32, V}, o) * 4;
+    lg.select(1, 3).narrow(-1, 500, 1).fill_(100.f);
+    lg.select(1, 3).narrow(-1, 90000, 1).fill_(100.f);  // a tie: index 500 wins
+    lg.select(1, 5).narrow(-1, 7, 1).fill_(NAN);
+    auto x = at::randint(0, 1000, {2, 32}, at::TensorOptions().device("cuda").dtype(at::kLong));
+    x.narrow(1, 0, 20).fill_(mask);
+    auto [cand, logit] = greedy_select(lg, x, mask);
+    at::Tensor cr, lr;
+    {
+      FusedOff off;
+      std::tie(cr, lr) = greedy_select(lg, x, mask);
+    }
+    CHECK(at::equal(cand, cr));
+    CHECK(at::equal(logit.nan_to_num(-1.f), lr.nan_to_num(-1.f)));
+    CHECK(cand[0][3].item<int64_t>() == 500);
+    CHECK(cand[0][5].item<int64_t>() == 7);
+    CHECK(at::equal(cand.narrow(1, 20, 12), x.narrow(1, 20, 12)));
+  }
   // Rotary + cache store: rotated q returned, rotated k and v written at slots [slot0, slot0 + T).
   const int64_t B = 3, T = 32, H = 32, D = 128, S = 1344, slot0 = 1056;
   auto qkv = at::randn({B, T, 3, H, D}, o);

@@ -7,6 +7,8 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 #include "fused_kernels.h"
 
 namespace remedi::engine::cuda {
@@ -97,11 +99,13 @@ __global__ void add_rms_norm_kernel(const uint4* __restrict__ x, const uint4* __
                                     const uint4* __restrict__ w, uint4* __restrict__ y, int chunks, float eps) {
   const int64_t base = int64_t(blockIdx.x) * chunks;
   float v[kMaxChunks][8];
+  uint4 wq[kMaxChunks];  // the weight, loaded with x: its latency overlaps the reduction
   float acc = 0.f;
 #pragma unroll
   for (int c = 0; c < kMaxChunks; ++c) {
     const int j = threadIdx.x + c * blockDim.x;
     if (j >= chunks) break;
+    wq[c] = w[j];
     unpack8(x[base + j], v[c]);
     if (r) {
       float d[8];
@@ -131,10 +135,74 @@ __global__ void add_rms_norm_kernel(const uint4* __restrict__ x, const uint4* __
     const int j = threadIdx.x + c * blockDim.x;
     if (j >= chunks) break;
     float wv[8], o[8];
-    unpack8(w[j], wv);
+    unpack8(wq[c], wv);
 #pragma unroll
     for (int e = 0; e < 8; ++e) o[e] = round_bf16(v[c][e] * rs) * wv[e];  // cast back first, then the weight
     y[base + j] = pack8(o);
+  }
+}
+
+// (v, i) before (w, j): NaN first (as torch's argmax propagates NaN), then the larger value, then
+// the lower index (the first maximum).
+__device__ __forceinline__ bool pick_before(float v, int64_t i, float w, int64_t j) {
+  const bool vn = v != v, wn = w != w;
+  if (vn != wn) return vn;
+  if (!vn && v != w) return v > w;
+  return i < j;
+}
+
+// One block per row: each thread scans 8-wide chunks j = tid, tid + blockDim, ... (4 loads in
+// flight), then a warp and a block reduction keep the pick_before winner.
+constexpr int kPickThreads = 1024;
+__global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* __restrict__ logits,
+                                                                   const int64_t* __restrict__ x, int64_t mask_id,
+                                                                   int64_t* __restrict__ cand,
+                                                                   float* __restrict__ logit, int64_t chunks) {
+  const int64_t row = blockIdx.x;
+  const uint4* lr = logits + row * chunks;
+  float best = -INFINITY;
+  int64_t bi = INT64_MAX;
+  auto scan = [&](const uint4& v, int64_t j) {
+    float f[8];
+    unpack8(v, f);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      if (pick_before(f[e], j * 8 + e, best, bi)) best = f[e], bi = j * 8 + e;
+  };
+  int64_t j = threadIdx.x;
+  for (; j + 3 * kPickThreads < chunks; j += 4 * kPickThreads) {
+    const uint4 a = lr[j], b = lr[j + kPickThreads], c = lr[j + 2 * kPickThreads], d = lr[j + 3 * kPickThreads];
+    scan(a, j);
+    scan(b, j + kPickThreads);
+    scan(c, j + 2 * kPickThreads);
+    scan(d, j + 3 * kPickThreads);
+  }
+  for (; j < chunks; j += kPickThreads) scan(lr[j], j);
+  for (int off = 16; off > 0; off /= 2) {
+    const float ob = __shfl_xor_sync(0xffffffffu, best, off);
+    const int64_t oi = __shfl_xor_sync(0xffffffffu, bi, off);
+    if (pick_before(ob, oi, best, bi)) best = ob, bi = oi;
+  }
+  __shared__ float sb[32];
+  __shared__ int64_t si[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) sb[warp] = best, si[warp] = bi;
+  __syncthreads();
+  if (warp == 0) {
+    const int nw = blockDim.x / 32;
+    best = lane < nw ? sb[lane] : -INFINITY;
+    bi = lane < nw ? si[lane] : INT64_MAX;
+    for (int off = 16; off > 0; off /= 2) {
+      const float ob = __shfl_xor_sync(0xffffffffu, best, off);
+      const int64_t oi = __shfl_xor_sync(0xffffffffu, bi, off);
+      if (pick_before(ob, oi, best, bi)) best = ob, bi = oi;
+    }
+    if (lane == 0) {
+      const int64_t xr = x[row];
+      const int64_t c = xr == mask_id ? bi : xr;
+      cand[row] = c;
+      logit[row] = __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(lr)[c]);
+    }
   }
 }
 
@@ -182,6 +250,15 @@ int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y
   add_rms_norm_kernel<<<static_cast<unsigned>(rows), threads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<const uint4*>(x), static_cast<const uint4*>(r), static_cast<uint4*>(sum),
       static_cast<const uint4*>(w), static_cast<uint4*>(y), chunks, eps);
+  return static_cast<int>(cudaGetLastError());
+}
+
+int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, int64_t rows,
+                int64_t V, void* stream) {
+  if (V < 8 || V % 8 != 0 || !aligned16(logits)) return kUnsupported;
+  if (rows == 0) return 0;
+  greedy_pick_kernel<<<static_cast<unsigned>(rows), kPickThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      static_cast<const uint4*>(logits), x, mask_id, cand, logit, V / 8);
   return static_cast<int>(cudaGetLastError());
 }
 

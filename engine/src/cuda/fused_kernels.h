@@ -26,4 +26,13 @@ int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream);
 int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y, int64_t rows, int d, float eps,
                  void* stream);
 
+// Greedy candidates of a denoising step, in one pass over the block's logits (rows, V) bf16:
+//   cand[r]  = x[r] == mask_id ? argmax(logits[r]) : x[r]     (first maximum; NaN counts as the largest)
+//   logit[r] = float(logits[r, cand[r]])
+// as where(x == mask, logits.argmax(-1), x) then gather would give, without the intermediates.
+// x, cand: int64 (rows); logit: float32 (rows). Declines (1) when V is not a multiple of 8 or logits
+// is not 16-byte aligned.
+int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, int64_t rows,
+                int64_t V, void* stream);
+
 }  // namespace remedi::engine::cuda
