@@ -13,7 +13,6 @@
 #include "cuda/attention_kernels.h"
 #include "cuda/fused_kernels.h"
 #include "cuda/lt_gemm.h"
-#include "cuda/skinny_gemm.h"
 #endif
 
 namespace remedi::engine {
@@ -180,15 +179,6 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bi
     auto sizes = x.sizes().vec();
     sizes.back() = N;
     auto y = at::empty(sizes, x.options());  // (..., N)
-    const void* b = bias.defined() ? bias.data_ptr() : nullptr;
-    if (M <= 32) {  // a narrow output for a few rows: the cluster split-K kernel, where it applies
-      const int se = cuda::skinny_linear(x.data_ptr(), w.data_ptr(), b, y.data_ptr(), M, N, K, stream());
-      if (se == 0) return y;
-      if (se != 1)
-        throw Error("skinny matmul failed (cudaError " + std::to_string(se) + ")",
-                    "linear (" + std::to_string(M) + " x " + std::to_string(K) + ") . (" + std::to_string(N) + " x " +
-                        std::to_string(K) + ")^T");
-    }
     const int err = cuda::lt_linear(x.data_ptr(), w.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr,
                                     y.data_ptr(), M, N, K, stream());
     if (err == 0) return y;
@@ -244,22 +234,6 @@ int64_t linear_lt_launches() {
   return cuda::lt_launches();
 #else
   return 0;
-#endif
-}
-
-int64_t linear_skinny_launches() {
-#ifdef REMEDI_WITH_CUDA
-  return cuda::skinny_launches();
-#else
-  return 0;
-#endif
-}
-
-void set_skinny_linear(bool on) {
-#ifdef REMEDI_WITH_CUDA
-  cuda::skinny_enable(on);
-#else
-  (void)on;
 #endif
 }
 

@@ -50,10 +50,7 @@ at::Tensor silu_mul(const at::Tensor& gu);
 std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id);
 
 // y = x w^T + bias, as at::linear.   x: (..., K), w: (N, K), bias: (N) or undefined -> (..., N).
-// A step of at most 32 rows whose output is too narrow to fill the GPU (N = 4096 at RemeDi-9B:
-// attention out, MLP down, UPS feedback) goes through the cluster split-K kernel of
-// cuda/skinny_gemm.h (deterministic, no tuning; REMEDI_SKINNY_GEMM=0 turns it off). Other steps of
-// up to kLtMaxRows rows (x.numel() / K) of contiguous bf16 on the GPU go through cuBLASLt
+// A step of up to kLtMaxRows rows (x.numel() / K) of contiguous bf16 on the GPU goes through cuBLASLt
 // with a timed algorithm choice per shape (cuda/lt_gemm.h: tuned at the first eager call, persisted
 // in the file REMEDI_GEMM_TUNING names); everything else, and whatever cuBLASLt declines, runs
 // at::linear. A CUDA-graph capture reuses the choice its eager run made. Call it as engine::linear:
@@ -69,9 +66,5 @@ std::vector<std::string> linear_tunings();
 // re-reads REMEDI_GEMM_TUNING). 0 and a no-op without CUDA.
 int64_t linear_lt_launches();
 void forget_linear_tunings();
-// Tests: matmuls the skinny kernel has served, and turning it on/off for the process (overrides
-// REMEDI_SKINNY_GEMM). 0 and a no-op without CUDA.
-int64_t linear_skinny_launches();
-void set_skinny_linear(bool on);
 
 }  // namespace remedi::engine
