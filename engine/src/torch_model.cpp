@@ -228,7 +228,17 @@ std::vector<at::Tensor> TorchModel::select(const at::Tensor& x, const at::Tensor
   }
   at::Tensor prob;
   if (need_prob) prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));  // softmax prob, f32
-  return {cand, logit, conf.defined() ? conf.to(at::kFloat) : conf, prob};
+  at::Tensor cf = conf.defined() ? conf.to(at::kFloat) : conf;
+  // On the GPU every output also goes into one float32 buffer [cand | logit | conf? | prob?] (token ids
+  // < 2^24 are exact in float32), so that the host fetches a step with a single copy.
+  at::Tensor packed;
+  if (logits.is_cuda() && logits.size(-1) <= (int64_t(1) << 24)) {
+    std::vector<at::Tensor> parts{cand.reshape(-1).to(at::kFloat), logit.reshape(-1)};
+    if (cf.defined()) parts.push_back(cf.reshape(-1));
+    if (prob.defined()) parts.push_back(prob.reshape(-1));
+    packed = at::cat(parts);
+  }
+  return {cand, logit, cf, prob, packed};
 }
 
 std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSampling& sampling) {
@@ -296,6 +306,29 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
   bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(), [](float t) { return t <= 0.f; });
   auto res = graphs_on_ && greedy ? graph_step(x, sampling.need_prob) : eager_step(x, sampling);
   const int64_t n = x.numel();
+  if (res.size() > 4 && res[4].defined()) {  // one copy into pinned host memory, then unpacked
+    const at::Tensor& packed = res[4];
+    if (!host_out_.defined() || host_out_.numel() < packed.numel())
+      host_out_ = at::empty({packed.numel()}, at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
+    auto h = host_out_.narrow(0, 0, packed.numel());
+    h.copy_(packed);  // synchronous: returns when the step's outputs are on the host
+    const float* p = h.data_ptr<float>();
+    out.candidate.resize(n);
+    for (int64_t i = 0; i < n; ++i) out.candidate[i] = static_cast<int32_t>(p[i]);
+    out.logit.assign(p + n, p + 2 * n);
+    int64_t at = 2 * n;
+    if (res[2].defined()) {
+      out.confidence.assign(p + at, p + at + n);
+      at += n;
+    } else {
+      out.confidence.clear();
+    }
+    if (res[3].defined())
+      out.prob.assign(p + at, p + at + n);
+    else
+      out.prob.clear();
+    return;
+  }
   auto copy = [n](const at::Tensor& t, auto* tag) {
     using E = std::remove_pointer_t<decltype(tag)>;
     auto h = t.cpu().contiguous();

@@ -81,7 +81,8 @@ class TorchModel : public DenoiseModel {
   static int64_t cache_slots(int64_t pmax, int new_tokens, int refill_new);  // slots per row
   std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s);  // logits, confidence
   // Candidate selection on the device: {cand (B,T) int64, logit (B,T) f32, conf (B,T) f32 or
-  // undefined, prob (B,T) f32 (only when need_prob)}. `cand` holds the (sampled) candidates; undefined:
+  // undefined, prob (B,T) f32 (only when need_prob), packed (on the GPU: the four in one float32
+  // buffer, fetched with one copy; else undefined)}. `cand` holds the (sampled) candidates; undefined:
   // greedy argmax candidates (greedy_select, one kernel on the GPU).
   std::vector<at::Tensor> select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand,
                                  const at::Tensor& conf, bool need_prob) const;
@@ -120,6 +121,7 @@ class TorchModel : public DenoiseModel {
     return {device_positions(T) ? -1 : cache_len_, rows_, T, need_prob};
   }
   at::Tensor graph_x_;             // (B, T) int64 static input of the graph
+  at::Tensor host_out_;            // pinned float32 host buffer a CUDA step's packed outputs are copied to
   AttnContext graph_ctx_;          // kept alive: the graph reads its tables and mask
   int64_t captures_ = 0;
 };
