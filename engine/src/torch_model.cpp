@@ -316,15 +316,15 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
     out.candidate.resize(n);
     for (int64_t i = 0; i < n; ++i) out.candidate[i] = static_cast<int32_t>(p[i]);
     out.logit.assign(p + n, p + 2 * n);
-    int64_t at = 2 * n;
+    int64_t off = 2 * n;  // conf, then prob, where present
     if (res[2].defined()) {
-      out.confidence.assign(p + at, p + at + n);
-      at += n;
+      out.confidence.assign(p + off, p + off + n);
+      off += n;
     } else {
       out.confidence.clear();
     }
     if (res[3].defined())
-      out.prob.assign(p + at, p + at + n);
+      out.prob.assign(p + off, p + off + n);
     else
       out.prob.clear();
     return;
