@@ -151,6 +151,15 @@ __device__ __forceinline__ bool pick_before(float v, int64_t i, float w, int64_t
   return i < j;
 }
 
+// The warp's pick_before winner, in every lane.
+__device__ __forceinline__ void warp_pick(float& best, int64_t& bi) {
+  for (int off = 16; off > 0; off /= 2) {
+    const float ob = __shfl_xor_sync(0xffffffffu, best, off);
+    const int64_t oi = __shfl_xor_sync(0xffffffffu, bi, off);
+    if (pick_before(ob, oi, best, bi)) best = ob, bi = oi;
+  }
+}
+
 // One block per row: each thread scans 8-wide chunks j = tid, tid + blockDim, ... (4 loads in
 // flight), then a warp and a block reduction keep the pick_before winner.
 constexpr int kPickThreads = 1024;
@@ -178,11 +187,7 @@ __global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* 
     scan(d, j + 3 * kPickThreads);
   }
   for (; j < chunks; j += kPickThreads) scan(lr[j], j);
-  for (int off = 16; off > 0; off /= 2) {
-    const float ob = __shfl_xor_sync(0xffffffffu, best, off);
-    const int64_t oi = __shfl_xor_sync(0xffffffffu, bi, off);
-    if (pick_before(ob, oi, best, bi)) best = ob, bi = oi;
-  }
+  warp_pick(best, bi);
   __shared__ float sb[32];
   __shared__ int64_t si[32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -192,11 +197,7 @@ __global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* 
     const int nw = blockDim.x / 32;
     best = lane < nw ? sb[lane] : -INFINITY;
     bi = lane < nw ? si[lane] : INT64_MAX;
-    for (int off = 16; off > 0; off /= 2) {
-      const float ob = __shfl_xor_sync(0xffffffffu, best, off);
-      const int64_t oi = __shfl_xor_sync(0xffffffffu, bi, off);
-      if (pick_before(ob, oi, best, bi)) best = ob, bi = oi;
-    }
+    warp_pick(best, bi);
     if (lane == 0) {
       const int64_t xr = x[row];
       const int64_t c = xr == mask_id ? bi : xr;
