@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build, check and benchmark on the H200 host in one call (the `device` tool runs it from the repo
-# root; results go to $OUT). Usage: bash scripts/gpu_check.sh [quick|profile]
+# root; results go to $OUT). Usage: bash scripts/gpu_check.sh [quick|profile|ab]
 #   quick: build, GPU tests and parity only; profile: also bench batch 1 and 64 fast path only, with
-#   the Kineto per-kernel profile (traces in $OUT); default: the full bench of issue 6.
+#   the Kineto per-kernel profile (traces in $OUT); ab: after quick, interleaved bench calls of
+#   engine switches (see below); default: the full bench of issue 6.
 #   The host has torch 2.11+cu130 under python3, CMake, Ninja, nvcc, fmt, nlohmann_json and Google
 #   Benchmark, but not re2, libseccomp, pcre2-dev or Catch2 v2: their Debian .debs travel in .deps/
 #   (apt-get download ...; see README) and are unpacked into /tmp/deps here.
@@ -30,7 +31,7 @@ echo "== build: $(( $(date +%s) - t0 )) s"
 B=/tmp/build-gpu/harness/remedi-eval
 /tmp/build-gpu/tests/engine/test_model_gpu
 # The engine's attention kernel on its own: correctness (ragged, splits, graph replay) and timing.
-nvcc -std=c++17 -arch=sm_90 -O3 -I engine/src tests/cuda/attention_check.cu engine/src/cuda/attention_kernels.cu \
+nvcc -std=c++17 -arch=sm_90 -O3 -I engine/src tests/cuda/attention_check.cu engine/src/cuda/attention_kernels.cu engine/src/cuda/fused_kernels.cu \
   -o /tmp/attn_check && /tmp/attn_check > "$OUT/attention_check.log" 2>&1; echo "attention_check: rc $? ($(tail -1 "$OUT/attention_check.log"))"
 /tmp/build-gpu/tests/engine/test_model
 # Parity at real shapes: fast (captured graphs) and eager give the same greedy tokens.
@@ -42,7 +43,17 @@ import json, sys
 a = json.load(open(sys.argv[1] + "/gen_fast.json")); b = json.load(open(sys.argv[1] + "/gen_eager.json"))
 print("remedi-9b parity fast vs eager:", "identical" if a["tokens"] == b["tokens"] else "DIFFER", len(a["tokens"]), "tokens, nfe", a["nfe"])
 PY
-if [ "${1:-}" = profile ]; then
+if [ "${1:-}" = ab ]; then
+  # A/B timing of engine switches in one call, interleaved: AB_ENVS names one env assignment per
+  # variant (e.g. "REMEDI_ROPE_ATTENTION=0 REMEDI_ROPE_ATTENTION=1"), AB_REPS rounds.
+  for rep in $(seq "${AB_REPS:-3}"); do
+    for e in ${AB_ENVS:-X=1}; do
+      env "$e" $B bench --model preset:remedi-9b --device cuda --batch ${AB_BATCH:-1} --prefix 1024 --gen 256 \
+        --steps 32 --no-eager --json "$OUT/ab-$rep-${e//=/_}.json" > "$OUT/ab-$rep-${e//=/_}.log" 2>&1
+      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio']) for x in r))" "$OUT/ab-$rep-${e//=/_}.json" "$rep" "$e"
+    done
+  done
+elif [ "${1:-}" = profile ]; then
   $B bench --model preset:remedi-9b --device cuda --batch ${PROFILE_BATCH:-1,64} --prefix 1024 --gen 256 --steps 32 \
     --no-eager --profile "$OUT/trace" --profile-top 25 --json "$OUT/bench_profile.json" ${PROFILE_ARGS:-}
   gzip -f "$OUT"/trace-b*.json

@@ -156,6 +156,38 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
   return {};
 }
 
+at::Tensor rope_block_attention(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
+                                const at::Tensor& K, const at::Tensor& V, int64_t kv_len, const at::Tensor& lo_len,
+                                const at::Tensor& hi_start, const at::Tensor& kv_len_dev) {
+#ifdef REMEDI_WITH_CUDA
+  if (qkv.dim() != 5 || qkv.size(2) != 3) return {};
+  const int64_t B = qkv.size(0), T = qkv.size(1), H = qkv.size(3), D = qkv.size(4);
+  if (fusable(qkv) && cos.is_contiguous() && sin.is_contiguous() && cos.scalar_type() == at::kFloat &&
+      sin.scalar_type() == at::kFloat && cos.numel() == B * T * D && sin.numel() == B * T * D &&
+      cos.device() == qkv.device() && sin.device() == qkv.device() && cache_layout(K, H, D) && cache_layout(V, H, D) &&
+      K.size(0) == B && K.strides() == V.strides() && lo_len.defined() == hi_start.defined() &&
+      (!lo_len.defined() || (row_lengths(lo_len, B) && row_lengths(hi_start, B))) &&
+      (!kv_len_dev.defined() || row_lengths(kv_len_dev, 1))) {
+    if (void* ws = attention_workspace(qkv.device())) {
+      auto out = at::empty({B, T, H, D}, qkv.options());
+      if (launched(cuda::rope_block_attention(qkv.data_ptr(), qkv.stride(0), qkv.stride(1), qkv.stride(3),
+                                              cos.data_ptr<float>(), sin.data_ptr<float>(), K.data_ptr(), V.data_ptr(),
+                                              K.size(2), out.data_ptr(), static_cast<int>(B), static_cast<int>(T),
+                                              static_cast<int>(H), static_cast<int>(D), static_cast<int>(kv_len),
+                                              kv_len_dev.defined() ? kv_len_dev.data_ptr<int64_t>() : nullptr,
+                                              lo_len.defined() ? lo_len.data_ptr<int64_t>() : nullptr, 0,
+                                              hi_start.defined() ? hi_start.data_ptr<int64_t>() : nullptr, ws,
+                                              stream()),
+                   "rope_block_attention"))
+        return out;
+    }
+  }
+#else
+  (void)qkv, (void)cos, (void)sin, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start, (void)kv_len_dev;
+#endif
+  return {};
+}
+
 at::Tensor silu_mul(const at::Tensor& gu) {
   const int64_t m = gu.size(-1) / 2;
 #ifdef REMEDI_WITH_CUDA

@@ -41,6 +41,14 @@ at::Tensor rope_qk_store(const at::Tensor& qkv, const at::Tensor& cos, const at:
 // the call (an Error if it declines).
 at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V, int64_t kv_len,
                            const at::Tensor& lo_len, const at::Tensor& hi_start, const at::Tensor& kv_len_dev = {});
+// rope_qk_store followed by block_attention in one kernel where the block's new keys are the last
+// T slots attended (write slot = attended length - T): qkv (B, T, 3, H, D) raw, not modified; stores
+// the rotated k and the v of the block in K, V; returns (B, T, H, D), the same bits as the two
+// calls. Undefined where the kernel does not apply (nothing is then written: the caller runs the
+// two steps); kv_len and kv_len_dev as for block_attention.
+at::Tensor rope_block_attention(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
+                                const at::Tensor& K, const at::Tensor& V, int64_t kv_len, const at::Tensor& lo_len,
+                                const at::Tensor& hi_start, const at::Tensor& kv_len_dev = {});
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).
 at::Tensor silu_mul(const at::Tensor& gu);
 

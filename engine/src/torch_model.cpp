@@ -179,6 +179,7 @@ AttnContext TorchModel::block_context(int64_t T) {
     ctx.write_slot_dev = pos_.narrow(0, 0, 1);
     ctx.kv_len = cache_.slots;
     ctx.kv_len_dev = pos_.narrow(0, 1, 1);
+    ctx.dev_keys_last = true;  // set_pos: pos_ = {cache_len, cache_len + T}
     ctx.lo_len = prompt_len_;
     ctx.hi_start = start_;
     return ctx;

@@ -1,5 +1,8 @@
 #include "transformer.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "fused_ops.h"
 #include "remedi/common/error.h"
 
@@ -69,8 +72,21 @@ Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache
   auto qkv = engine::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
   // q and k rotated in one pass; K is rotated before it is stored (MODEL.md §1).
   auto K = cache.key(layer), V = cache.value(layer);       // (B, H, S_cap, D)
-  auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot, ctx.write_slot_dev);  // (B, T, H, D)
-  auto att = attend(q, K, V, ctx);                                        // (B, T, H, D)
+  at::Tensor att;                                          // (B, T, H, D)
+  // The new keys as the last slots attended (every block and prefill here): one kernel rotates,
+  // stores and attends where it applies (the same bits as the two steps below).
+  const bool keys_last = ctx.kv_len_dev.defined() ? ctx.dev_keys_last && ctx.write_slot_dev.defined()
+                                                  : !ctx.write_slot_dev.defined() && ctx.write_slot + T == ctx.kv_len;
+  static const bool fold = [] {  // REMEDI_ROPE_ATTENTION=0: the two steps always (A/B timing)
+    const char* e = std::getenv("REMEDI_ROPE_ATTENTION");
+    return e == nullptr || std::string(e) != "0";
+  }();
+  if (fold && keys_last && (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty())))
+    att = rope_block_attention(qkv, ctx.cos, ctx.sin, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start, ctx.kv_len_dev);
+  if (!att.defined()) {
+    auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot, ctx.write_slot_dev);  // (B, T, H, D)
+    att = attend(q, K, V, ctx);
+  }
   auto o = engine::linear(att.reshape({B, T, d}), w.wo);
   auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps);
   auto gu = engine::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]

@@ -40,6 +40,9 @@ struct AttnContext {
   // graph replays. write_slot / kv_len then hold the current values (write_slot) and the bound the
   // attention plans for (kv_len: the cache's capacity), the same for every block of a batch.
   at::Tensor write_slot_dev, kv_len_dev;
+  // The device values keep write_slot_dev + T == kv_len_dev (the block's new keys are the last
+  // slots attended), so the attention kernel may store them itself.
+  bool dev_keys_last = false;
 };
 
 

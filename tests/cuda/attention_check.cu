@@ -1,7 +1,8 @@
 // Standalone GPU check of block_attention (engine/src/cuda/attention_kernels.cu): correctness
-// against a simple float32 reference kernel, CUDA-graph replay safety, and timing. No torch.
+// against a simple float32 reference kernel, CUDA-graph replay safety, and timing; and that
+// rope_block_attention gives the bits of rope_qk_store (fused_kernels.cu) + block_attention. No torch.
 //   nvcc -std=c++17 -arch=sm_90 -O3 -I engine/src tests/cuda/attention_check.cu
-//        engine/src/cuda/attention_kernels.cu -o /tmp/attn_check && /tmp/attn_check
+//        engine/src/cuda/attention_kernels.cu engine/src/cuda/fused_kernels.cu -o /tmp/attn_check && /tmp/attn_check
 // Exit code 0 only when every check passes.
 #include <cuda_runtime.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "cuda/attention_kernels.h"
+#include "cuda/fused_kernels.h"
 
 namespace ra = remedi::engine::cuda;
 
@@ -458,6 +460,100 @@ Timing time_attention(int B, int kv, int force) {
   return t;
 }
 
+// rope_block_attention against its two steps (rope_qk_store, then block_attention over the rotated
+// q): raw qkv with k and v filled, cos/sin tables of the block's positions, the new slots of the
+// caches poisoned with NaN beforehand. Output and both whole caches must be bit-identical, qkv
+// untouched by the folded kernel; for every split plan, and with the length read on the device.
+bool check_rope_case(const Case& c, uint64_t seed) {
+  Lcg rng{seed};
+  const int B = c.B, T = c.T, H = c.H, kv = c.kv, s_cap = c.s_cap;
+  const size_t nqkv = size_t(B) * T * 3 * H * kD, ncache = size_t(B) * H * s_cap * kD, nout = size_t(B) * T * H * kD;
+  std::vector<uint16_t> hq(nqkv), hk(ncache), hv(ncache);
+  for (auto& x : hq) x = f2bf(2.f * rng.normal());
+  for (int b = 0; b < B; ++b)
+    for (int h = 0; h < H; ++h)
+      for (int s = 0; s < s_cap; ++s)
+        for (int i = 0; i < kD; ++i) {
+          const size_t idx = ((size_t(b) * H + h) * s_cap + s) * kD + i;
+          const bool fresh = s >= kv - T && s < kv;  // the slots the kernels must write
+          hk[idx] = fresh ? kNaN : f2bf(rng.normal());
+          hv[idx] = fresh ? kNaN : f2bf(rng.normal());
+        }
+  std::vector<float> hc(size_t(B) * T * kD), hs(hc.size());
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < T; ++t)
+      for (int i = 0; i < kD; ++i) {
+        const double inv = std::pow(500000.0, -double(2 * (i % (kD / 2))) / kD);
+        const double ang = double(kv - T + t + 7 * b) * inv;
+        hc[(size_t(b) * T + t) * kD + i] = static_cast<float>(std::cos(ang));
+        hs[(size_t(b) * T + t) * kD + i] = static_cast<float>(std::sin(ang));
+      }
+  uint16_t *q2 = dalloc<uint16_t>(nqkv), *q1 = dalloc<uint16_t>(nqkv);
+  uint16_t *k1 = dalloc<uint16_t>(ncache), *v1 = dalloc<uint16_t>(ncache), *k2 = dalloc<uint16_t>(ncache),
+           *v2 = dalloc<uint16_t>(ncache), *o1 = dalloc<uint16_t>(nout), *o2 = dalloc<uint16_t>(nout);
+  float *cs = dalloc<float>(hc.size()), *sn = dalloc<float>(hs.size());
+  int64_t *lo_dev = nullptr, *len_dev = dalloc<int64_t>(1);
+  CK(cudaMemcpy(cs, hc.data(), hc.size() * 4, cudaMemcpyHostToDevice));
+  CK(cudaMemcpy(sn, hs.data(), hs.size() * 4, cudaMemcpyHostToDevice));
+  const int64_t len = kv;
+  CK(cudaMemcpy(len_dev, &len, 8, cudaMemcpyHostToDevice));
+  if (!c.lo.empty()) {
+    lo_dev = dalloc<int64_t>(c.lo.size());
+    CK(cudaMemcpy(lo_dev, c.lo.data(), c.lo.size() * 8, cudaMemcpyHostToDevice));
+  }
+  const int64_t q_sb = int64_t(T) * 3 * H * kD, q_st = int64_t(3) * H * kD;
+  auto fetch = [](const uint16_t* d, size_t n) {
+    std::vector<uint16_t> h(n);
+    CK(cudaMemcpy(h.data(), d, n * 2, cudaMemcpyDeviceToHost));
+    return h;
+  };
+  bool ok = true;
+  char line[512];
+  int n = std::snprintf(line, sizeof line, "rope B=%d T=%d H=%d kv=%d s_cap=%d%s:", B, T, H, kv, s_cap,
+                        c.lo.empty() ? "" : " ragged");
+  const struct {
+    int force;
+    bool clusters, dev_len;
+  } runs[] = {{0, true, false}, {0, true, true}, {1, true, false}, {3, true, false}, {4, false, false}, {64, true, false}};
+  for (const auto& r : runs) {
+    for (auto* d : {q1, q2}) CK(cudaMemcpy(d, hq.data(), nqkv * 2, cudaMemcpyHostToDevice));
+    for (auto* d : {k1, k2}) CK(cudaMemcpy(d, hk.data(), ncache * 2, cudaMemcpyHostToDevice));
+    for (auto* d : {v1, v2}) CK(cudaMemcpy(d, hv.data(), ncache * 2, cudaMemcpyHostToDevice));
+    CK(cudaMemset(o1, 0xff, nout * 2));
+    CK(cudaMemset(o2, 0xff, nout * 2));
+    ra::block_attention_force_splits(r.force);
+    ra::block_attention_allow_clusters(r.clusters);
+    const int bound = r.dev_len ? s_cap : kv;
+    const int64_t* ld = r.dev_len ? len_dev : nullptr;
+    int rc = ra::rope_qk_store(q1, cs, sn, k1, v1, B, T, H, kD, int64_t(H) * s_cap * kD, int64_t(s_cap) * kD, kv - T,
+                               nullptr, nullptr);
+    rc |= ra::block_attention(q1, q_sb, q_st, kD, k1, v1, s_cap, o1, B, T, H, kD, bound, ld, lo_dev, c.hi, nullptr,
+                              g_ws, nullptr);
+    rc |= ra::rope_block_attention(q2, q_sb, q_st, kD, cs, sn, k2, v2, s_cap, o2, B, T, H, kD, bound, ld, lo_dev,
+                                   c.hi, nullptr, g_ws, nullptr);
+    const int splits = ra::block_attention_splits(B, T, H, kD, bound);
+    const bool cl = ra::block_attention_uses_cluster(B, T, H, kD, bound);
+    ra::block_attention_force_splits(0);
+    ra::block_attention_allow_clusters(true);
+    CK(cudaDeviceSynchronize());
+    const bool same_out = fetch(o1, nout) == fetch(o2, nout);
+    const bool same_cache = fetch(k1, ncache) == fetch(k2, ncache) && fetch(v1, ncache) == fetch(v2, ncache);
+    const bool qkv_kept = fetch(q2, nqkv) == hq;
+    const bool pass = rc == 0 && same_out && same_cache && qkv_kept;
+    ok = ok && pass;
+    n += std::snprintf(line + n, sizeof line - n, " %s%s%s=%d%s", r.force == 0 ? "heur" : "forced", cl ? "/cl" : "",
+                       r.dev_len ? "/dev" : "", splits,
+                       pass ? "" : (rc != 0 ? " RC" : !same_out ? " OUT-DIFFERS" : !same_cache ? " CACHE-DIFFERS" : " QKV-CHANGED"));
+  }
+  std::printf("%s %s\n", ok ? "PASS" : "FAIL", line);
+  for (auto* d : {q1, q2, k1, v1, k2, v2, o1, o2}) CK(cudaFree(d));
+  CK(cudaFree(cs));
+  CK(cudaFree(sn));
+  CK(cudaFree(len_dev));
+  if (lo_dev) CK(cudaFree(lo_dev));
+  return ok;
+}
+
 double gbps(int B, int kv, double us) { return 2.0 * B * 32 * kv * kD * 2 / (us * 1e-6) / 1e9; }
 
 }  // namespace
@@ -492,6 +588,17 @@ int main() {
   for (const Case& c : cases) ok = check_case(c, seed++) && ok;
   ok = check_graph() && ok;
   ok = check_device_len() && ok;
+  const std::vector<Case> rope_cases = {
+      {1, 32, 32, 1184, 1344, {}, 0},  // the new keys in the last tile of the last split
+      {1, 32, 32, 1200, 1344, {}, 0},  // straddling two tiles (and two splits when they differ)
+      {1, 32, 32, 33, 1344, {}, 0},    // everything in the first tile: stored before the first loads
+      {2, 32, 32, 700, 1344, {500, 650}, 656},
+      {8, 32, 32, 1184, 1344, {}, 0},
+      {1, 64, 32, 1024, 1344, {}, 0},
+      {3, 17, 4, 77, 128, {}, 0},
+      {2, 5, 3, 320, 320, {100, 0}, 250},
+  };
+  for (const Case& c : rope_cases) ok = check_rope_case(c, seed++) && ok;
 
   std::printf("timing (T=32, H=32, D=128, kv=1184; K/V rotated over >= 256 MB so reads come from HBM):\n");
   for (int B : {1, 2, 4, 8, 64}) {

@@ -63,6 +63,14 @@ struct AttnParams {
   float* pm;  // (B*H*splits, T) running max (log2 units)
   float* pl;  // (B*H*splits, T) sum of exp2
   float* po;  // (B*H*splits, T, D) unnormalised output
+  // Rotary mode (RP): q is the block's raw (unrotated) q; kn / vn its raw new keys and values (same
+  // strides as q); cos / sin (B, T, D) float32. The new keys are the last T attended slots.
+  const __nv_bfloat16* kn;
+  const __nv_bfloat16* vn;
+  const float* cos;
+  const float* sin;
+  __nv_bfloat16* kc;  // = k, v: the caches the CTAs owning the new slots write them to
+  __nv_bfloat16* vc;
 };
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
@@ -125,10 +133,42 @@ __device__ __forceinline__ void store_bf16x4(__nv_bfloat16* dst, float a, float 
   *reinterpret_cast<uint2*>(dst) = u;
 }
 
+__device__ __forceinline__ void unpack8(const uint4& v, float (&f)[8]) {
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&v);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 q = __bfloat1622float2(h[i]);
+    f[2 * i] = q.x;
+    f[2 * i + 1] = q.y;
+  }
+}
+
+// Rotates one 8-wide chunk pair (elements i0..i0+7 of the first half in a, the same of the second
+// half in b) with cos/sin values c, s (the table is duplicated: [i] == [i + D/2]):
+// x' = x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1], float32 inside, one bf16 rounding;
+// the arithmetic of rope_qk_store_kernel (fused_kernels.cu), so both give the same bits.
+__device__ __forceinline__ void rotate_pair(uint4& a, uint4& b, const float (&c)[8], const float (&s)[8]) {
+  float x1[8], x2[8];
+  unpack8(a, x1);
+  unpack8(b, x2);
+  uint32_t* pa = reinterpret_cast<uint32_t*>(&a);
+  uint32_t* pb = reinterpret_cast<uint32_t*>(&b);
+#pragma unroll
+  for (int e = 0; e < 8; e += 2) {
+    pa[e / 2] = pack_bf16(__fmaf_rn(-x2[e], s[e], __fmul_rn(x1[e], c[e])),
+                          __fmaf_rn(-x2[e + 1], s[e + 1], __fmul_rn(x1[e + 1], c[e + 1])));
+    pb[e / 2] = pack_bf16(__fmaf_rn(x1[e], s[e], __fmul_rn(x2[e], c[e])),
+                          __fmaf_rn(x1[e + 1], s[e + 1], __fmul_rn(x2[e + 1], c[e + 1])));
+  }
+}
+
 // KW: keys of a 64-key tile per warp (16, 32, 64 for T <= 16, 32, 64). NQ query tiles of 16 rows
 // (the smem Q holds KW = 16*NQ rows, rows >= T zero), KG = 4 / NQ key groups. CL: launched in
 // clusters of p.splits CTAs (2..8), the splits combined through distributed shared memory.
-template <int KW, bool CL>
+// RP: rotary mode (AttnParams): the CTA rotates its queries into shared memory itself, and the CTA
+// whose chunk holds a new key's slot rotates that key and stores it and its value in the caches
+// before its tile loads read them back (the rotary/cache kernel folded in).
+template <int KW, bool CL, bool RP>
 __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_kernel(const AttnParams p) {
   constexpr int NQ = KW / 16;
   constexpr int KG = 4 / NQ;
@@ -169,12 +209,14 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   const __nv_bfloat16* vg = p.v + kv_off;
   const __nv_bfloat16* qg = p.q + b * p.q_sb + h * p.q_sh;
 
-  // Group 0: Q (rows >= T zero-filled).
+  // Group 0: Q (rows >= T zero-filled); in rotary mode an empty group (the threads write Q below).
   const uint32_t q_base = smem_addr(q_s);
-  for (int c = tid; c < KW * 16; c += kThreads) {
-    const int r = c >> 4, ch = c & 15;
-    const bool ok = r < T;
-    cp_async16(q_base + r * kRowBytes + ((ch ^ (r & 7)) << 4), qg + (ok ? r : 0) * p.q_st + ch * 8, ok);
+  if constexpr (!RP) {
+    for (int c = tid; c < KW * 16; c += kThreads) {
+      const int r = c >> 4, ch = c & 15;
+      const bool ok = r < T;
+      cp_async16(q_base + r * kRowBytes + ((ch ^ (r & 7)) << 4), qg + (ok ? r : 0) * p.q_st + ch * 8, ok);
+    }
   }
   cp_async_commit();
 
@@ -196,9 +238,63 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   };
 
   // Groups 1..nst: the first nst tiles (empty groups past the chunk keep the counting uniform).
-  for (int i = 0; i < nst; ++i) {
-    if (i < ntiles) load_tile(i, i);
-    cp_async_commit();
+  auto load_first = [&] {
+    for (int i = 0; i < nst; ++i) {
+      if (i < ntiles) load_tile(i, i);
+      cp_async_commit();
+    }
+  };
+  if constexpr (RP) {
+    // The new keys are slots [nb0, kv_len). This CTA stores the ones in its chunk [c0, c1) before
+    // any tile load reads them: first when a tile of the first nst holds one, else the first tiles
+    // are requested now and the loop's barriers order the stores before the later loads.
+    const int nb0 = kv_len - T;
+    const int c0 = tile0 * kTileKeys, c1 = min((tile0 + ntiles) * kTileKeys, kv_len);
+    const bool store_first = ntiles > 0 && c0 + min(nst, ntiles) * kTileKeys > nb0;
+    if (!store_first) load_first();
+    const int64_t kv_head = kv_off;  // (b, h)'s cache rows
+    const __nv_bfloat16* kng = p.kn + b * p.q_sb + h * p.q_sh;
+    const __nv_bfloat16* vng = p.vn + b * p.q_sb + h * p.q_sh;
+    for (int it = tid; it < KW * 8; it += kThreads) {  // (row, chunk pair ch / ch + 8)
+      const int r = it >> 3, ch = it & 7;
+      const uint32_t d0 = q_base + r * kRowBytes + ((ch ^ (r & 7)) << 4);
+      const uint32_t d1 = q_base + r * kRowBytes + (((ch + 8) ^ (r & 7)) << 4);
+      uint4 a = make_uint4(0, 0, 0, 0), bb = a;
+      if (r < T) {
+        const int64_t tr = (static_cast<int64_t>(b) * T + r) * kD + ch * 8;
+        const float4 c0v = *reinterpret_cast<const float4*>(p.cos + tr);
+        const float4 c1v = *reinterpret_cast<const float4*>(p.cos + tr + 4);
+        const float4 s0v = *reinterpret_cast<const float4*>(p.sin + tr);
+        const float4 s1v = *reinterpret_cast<const float4*>(p.sin + tr + 4);
+        const float cv[8] = {c0v.x, c0v.y, c0v.z, c0v.w, c1v.x, c1v.y, c1v.z, c1v.w};
+        const float sv[8] = {s0v.x, s0v.y, s0v.z, s0v.w, s1v.x, s1v.y, s1v.z, s1v.w};
+        const int64_t qo = static_cast<int64_t>(r) * p.q_st + ch * 8;
+        a = *reinterpret_cast<const uint4*>(qg + qo);
+        bb = *reinterpret_cast<const uint4*>(qg + qo + kD / 2);
+        rotate_pair(a, bb, cv, sv);
+        const int slot = nb0 + r;
+        if (slot >= c0 && slot < c1) {
+          uint4 ka = *reinterpret_cast<const uint4*>(kng + qo), kb = *reinterpret_cast<const uint4*>(kng + qo + kD / 2);
+          const uint4 va = *reinterpret_cast<const uint4*>(vng + qo), vb = *reinterpret_cast<const uint4*>(vng + qo + kD / 2);
+          rotate_pair(ka, kb, cv, sv);
+          const int64_t co = kv_head + static_cast<int64_t>(slot) * kD + ch * 8;
+          *reinterpret_cast<uint4*>(p.kc + co) = ka;
+          *reinterpret_cast<uint4*>(p.kc + co + kD / 2) = kb;
+          *reinterpret_cast<uint4*>(p.vc + co) = va;
+          *reinterpret_cast<uint4*>(p.vc + co + kD / 2) = vb;
+        }
+      }
+      asm volatile("st.shared.v4.u32 [%0], {%1,%2,%3,%4};\n" ::"r"(d0), "r"(a.x), "r"(a.y), "r"(a.z), "r"(a.w)
+                   : "memory");
+      asm volatile("st.shared.v4.u32 [%0], {%1,%2,%3,%4};\n" ::"r"(d1), "r"(bb.x), "r"(bb.y), "r"(bb.z), "r"(bb.w)
+                   : "memory");
+    }
+    if (store_first) {
+      __syncthreads();  // the stores above happen before every thread's loads below
+      load_first();
+    }
+  } else {
+    load_first();
   }
 
   const int qi = warp % NQ, kgi = warp / NQ;
@@ -492,15 +588,18 @@ struct DeviceFacts {
 
 template <int KW>
 cudaError_t kernel_facts(bool* cluster) {
-  const cudaError_t e = cudaFuncSetAttribute(block_attention_kernel<KW, false>,
-                                             cudaFuncAttributeMaxDynamicSharedMemorySize, smem_bytes(KW, 3));
-  if (e != cudaSuccess) return e;
+  for (auto* k : {block_attention_kernel<KW, false, false>, block_attention_kernel<KW, false, true>}) {
+    const cudaError_t e = cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_bytes(KW, 3));
+    if (e != cudaSuccess) return e;
+  }
   *cluster = false;
   int dev = 0, can = 0;
   if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&can, cudaDevAttrClusterLaunch, dev) != cudaSuccess ||
       !can)
     return cudaSuccess;  // no clusters (before sm_90): the workspace combine serves every split count
-  if (cudaFuncSetAttribute(block_attention_kernel<KW, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  if (cudaFuncSetAttribute(block_attention_kernel<KW, true, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           smem_bytes(KW, 3)) != cudaSuccess ||
+      cudaFuncSetAttribute(block_attention_kernel<KW, true, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                            smem_bytes(KW, 3)) != cudaSuccess) {
     cudaGetLastError();
     return cudaSuccess;
@@ -517,7 +616,7 @@ cudaError_t kernel_facts(bool* cluster) {
   cfg.attrs = &attr;
   cfg.numAttrs = 1;
   int clusters = 0;
-  if (cudaOccupancyMaxActiveClusters(&clusters, block_attention_kernel<KW, true>, &cfg) != cudaSuccess) {
+  if (cudaOccupancyMaxActiveClusters(&clusters, block_attention_kernel<KW, true, false>, &cfg) != cudaSuccess) {
     cudaGetLastError();
     return cudaSuccess;
   }
@@ -645,13 +744,61 @@ bool block_attention_uses_cluster(int B, int T, int H, int D, int kv_len) {
   return make_plan(B, T, H, kv_len, f).cluster;
 }
 
-int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
-                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
-                    const int64_t* lo_len,
-                    int hi_start, const int64_t* hi_rows, void* workspace, void* stream) {
+namespace {
+
+template <int KW, bool CL, bool RP>
+cudaError_t launch_kw(const AttnParams& p, const Plan& pl, unsigned blocks, cudaStream_t st) {
+  if constexpr (CL) {
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(blocks);
+    cfg.blockDim = dim3(kThreads);
+    cfg.dynamicSmemBytes = static_cast<size_t>(pl.smem);
+    cfg.stream = st;
+    cudaLaunchAttribute attr;
+    attr.id = cudaLaunchAttributeClusterDimension;
+    attr.val.clusterDim.x = static_cast<unsigned>(pl.splits);  // the splits of one (b, h): consecutive CTAs
+    attr.val.clusterDim.y = 1;
+    attr.val.clusterDim.z = 1;
+    cfg.attrs = &attr;
+    cfg.numAttrs = 1;
+    const cudaError_t le = cudaLaunchKernelEx(&cfg, block_attention_kernel<KW, true, RP>, p);
+    return le != cudaSuccess ? le : cudaGetLastError();
+  } else {
+    block_attention_kernel<KW, false, RP><<<blocks, kThreads, pl.smem, st>>>(p);
+    return cudaGetLastError();
+  }
+}
+
+template <bool RP>
+cudaError_t launch_plan(const AttnParams& p, const Plan& pl, unsigned blocks, cudaStream_t st) {
+  switch (pl.kw) {
+    case 16:
+      return pl.cluster ? launch_kw<16, true, RP>(p, pl, blocks, st) : launch_kw<16, false, RP>(p, pl, blocks, st);
+    case 32:
+      return pl.cluster ? launch_kw<32, true, RP>(p, pl, blocks, st) : launch_kw<32, false, RP>(p, pl, blocks, st);
+    default:
+      return pl.cluster ? launch_kw<64, true, RP>(p, pl, blocks, st) : launch_kw<64, false, RP>(p, pl, blocks, st);
+  }
+}
+
+// Both entry points: checks, the plan, the parameters, the launch. rope: null for plain attention.
+struct RopeArgs {
+  const void* kn;
+  const void* vn;
+  const float* cos;
+  const float* sin;
+};
+
+int attention_launch(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
+                     int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
+                     const int64_t* lo_len, int hi_start, const int64_t* hi_rows, void* workspace, void* stream,
+                     const RopeArgs* rope) {
   if (D != kD || T < 1 || T > 64 || B < 1 || H < 1 || kv_len < 1 || kv_len > s_cap) return kUnsupported;
   if (!aligned16(q) || !aligned16(k) || !aligned16(v) || !aligned16(out) || q_sb % 8 != 0 || q_st % 8 != 0 ||
       q_sh % 8 != 0)
+    return kUnsupported;
+  if (rope != nullptr && (!aligned16(rope->kn) || !aligned16(rope->vn) || !aligned16(rope->cos) ||
+                          !aligned16(rope->sin) || kv_len < T))
     return kUnsupported;
   DeviceFacts f;
   const cudaError_t e = device_facts(&f);
@@ -691,45 +838,34 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
   }
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
   const unsigned blocks = static_cast<unsigned>(grid);
-  if (pl.cluster) {
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = dim3(blocks);
-    cfg.blockDim = dim3(kThreads);
-    cfg.dynamicSmemBytes = static_cast<size_t>(pl.smem);
-    cfg.stream = st;
-    cudaLaunchAttribute attr;
-    attr.id = cudaLaunchAttributeClusterDimension;
-    attr.val.clusterDim.x = static_cast<unsigned>(pl.splits);  // the splits of one (b, h): consecutive CTAs
-    attr.val.clusterDim.y = 1;
-    attr.val.clusterDim.z = 1;
-    cfg.attrs = &attr;
-    cfg.numAttrs = 1;
-    cudaError_t le;
-    switch (pl.kw) {
-      case 16:
-        le = cudaLaunchKernelEx(&cfg, block_attention_kernel<16, true>, p);
-        break;
-      case 32:
-        le = cudaLaunchKernelEx(&cfg, block_attention_kernel<32, true>, p);
-        break;
-      default:
-        le = cudaLaunchKernelEx(&cfg, block_attention_kernel<64, true>, p);
-        break;
-    }
-    return static_cast<int>(le != cudaSuccess ? le : cudaGetLastError());
-  }
-  switch (pl.kw) {
-    case 16:
-      block_attention_kernel<16, false><<<blocks, kThreads, pl.smem, st>>>(p);
-      break;
-    case 32:
-      block_attention_kernel<32, false><<<blocks, kThreads, pl.smem, st>>>(p);
-      break;
-    default:
-      block_attention_kernel<64, false><<<blocks, kThreads, pl.smem, st>>>(p);
-      break;
-  }
-  return static_cast<int>(cudaGetLastError());
+  if (rope == nullptr) return static_cast<int>(launch_plan<false>(p, pl, blocks, st));
+  p.kn = static_cast<const __nv_bfloat16*>(rope->kn);
+  p.vn = static_cast<const __nv_bfloat16*>(rope->vn);
+  p.cos = rope->cos;
+  p.sin = rope->sin;
+  p.kc = static_cast<__nv_bfloat16*>(const_cast<void*>(k));
+  p.vc = static_cast<__nv_bfloat16*>(const_cast<void*>(v));
+  return static_cast<int>(launch_plan<true>(p, pl, blocks, st));
+}
+
+}  // namespace
+
+int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
+                    int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
+                    const int64_t* lo_len, int hi_start, const int64_t* hi_rows, void* workspace, void* stream) {
+  return attention_launch(q, q_sb, q_st, q_sh, k, v, s_cap, out, B, T, H, D, kv_len, kv_len_dev, lo_len, hi_start,
+                          hi_rows, workspace, stream, nullptr);
+}
+
+int rope_block_attention(const void* qkv, int64_t q_sb, int64_t q_st, int64_t q_sh, const float* cos,
+                         const float* sin, void* k, void* v, int64_t s_cap, void* out, int B, int T, int H, int D,
+                         int kv_len, const int64_t* kv_len_dev, const int64_t* lo_len, int hi_start,
+                         const int64_t* hi_rows, void* workspace, void* stream) {
+  const int64_t slot = static_cast<int64_t>(H) * D;  // q, k, v of one token are H * D apart
+  const RopeArgs rope{static_cast<const uint16_t*>(qkv) + slot, static_cast<const uint16_t*>(qkv) + 2 * slot, cos,
+                      sin};
+  return attention_launch(qkv, q_sb, q_st, q_sh, k, v, s_cap, out, B, T, H, D, kv_len, kv_len_dev, lo_len, hi_start,
+                          hi_rows, workspace, stream, &rope);
 }
 
 }  // namespace remedi::engine::cuda

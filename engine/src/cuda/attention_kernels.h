@@ -44,6 +44,20 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
                     const int64_t* lo_len,
                     int hi_start, const int64_t* hi_rows, void* workspace, void* stream);
 
+// block_attention with the rotary/cache step folded in (the rotary/cache kernel of fused_kernels.h
+// and this one in one launch, with the same bits): qkv is the block's raw (B, T, 3, H, D) matmul output
+// (q at qkv, k and v H*D elements further on, each with the strides q_sb, q_st, q_sh); cos, sin
+// (B, T, D) float32 contiguous. The block's new keys and values are the LAST T slots attended,
+// [len - T, len) with len the attended length (kv_len, or *kv_len_dev when given): the kernel
+// rotates q and the new keys (x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1], float32, one
+// bf16 rounding), stores the rotated keys in k and the values in v at those slots, and attends over
+// the cache. qkv is not modified. Same support and return codes as block_attention, and kv_len >= T;
+// cos, sin 16-byte aligned.
+int rope_block_attention(const void* qkv, int64_t q_sb, int64_t q_st, int64_t q_sh, const float* cos,
+                         const float* sin, void* k, void* v, int64_t s_cap, void* out, int B, int T, int H, int D,
+                         int kv_len, const int64_t* kv_len_dev, const int64_t* lo_len, int hi_start,
+                         const int64_t* hi_rows, void* workspace, void* stream);
+
 // The number of key splits block_attention uses for this shape on the current device (for logs and
 // benchmarks); a negative value on error.
 int block_attention_splits(int B, int T, int H, int D, int kv_len);
