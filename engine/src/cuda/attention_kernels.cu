@@ -21,6 +21,8 @@
 #include <cuda_runtime.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "attention_kernels.h"
@@ -584,10 +586,14 @@ int smem_bytes(int kw, int nst) {
 struct DeviceFacts {
   int sms = 0;
   bool cluster[3] = {};       // clusters of kMaxClusterSplits CTAs (3 stages each) can run, by kw_index
+  // Cluster launches ask for spread_smem bytes of shared memory (more than half an SM's), so that
+  // their CTAs never share an SM; spread[kw_index][s]: clusters of s such CTAs resident at once.
+  int spread_smem = 0;
+  int spread[3][kMaxClusterSplits + 1] = {};
 };
 
 template <int KW>
-cudaError_t kernel_facts(bool* cluster) {
+cudaError_t kernel_facts(bool* cluster, int spread_smem, int (&spread)[kMaxClusterSplits + 1]) {
   for (auto* k : {block_attention_kernel<KW, false, false>, block_attention_kernel<KW, false, true>}) {
     const cudaError_t e = cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_bytes(KW, 3));
     if (e != cudaSuccess) return e;
@@ -597,10 +603,11 @@ cudaError_t kernel_facts(bool* cluster) {
   if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&can, cudaDevAttrClusterLaunch, dev) != cudaSuccess ||
       !can)
     return cudaSuccess;  // no clusters (before sm_90): the workspace combine serves every split count
+  const int cl_smem = spread_smem > smem_bytes(KW, 3) ? spread_smem : smem_bytes(KW, 3);
   if (cudaFuncSetAttribute(block_attention_kernel<KW, true, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                           smem_bytes(KW, 3)) != cudaSuccess ||
+                           cl_smem) != cudaSuccess ||
       cudaFuncSetAttribute(block_attention_kernel<KW, true, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                           smem_bytes(KW, 3)) != cudaSuccess) {
+                           cl_smem) != cudaSuccess) {
     cudaGetLastError();
     return cudaSuccess;
   }
@@ -621,6 +628,15 @@ cudaError_t kernel_facts(bool* cluster) {
     return cudaSuccess;
   }
   *cluster = clusters > 0;
+  for (int sz = 2; sz <= kMaxClusterSplits && *cluster && spread_smem > 0; ++sz) {
+    cfg.gridDim = dim3(sz);
+    cfg.dynamicSmemBytes = cl_smem;
+    attr.val.clusterDim.x = sz;
+    if (cudaOccupancyMaxActiveClusters(&spread[sz], block_attention_kernel<KW, true, false>, &cfg) != cudaSuccess) {
+      cudaGetLastError();
+      spread[sz] = 0;
+    }
+  }
   return cudaSuccess;
 }
 
@@ -639,9 +655,16 @@ cudaError_t device_facts(DeviceFacts* out) {
   if (!g_facts_ready[dev]) {
     DeviceFacts f;
     e = cudaDeviceGetAttribute(&f.sms, cudaDevAttrMultiProcessorCount, dev);
-    if (e == cudaSuccess) e = kernel_facts<16>(&f.cluster[0]);
-    if (e == cudaSuccess) e = kernel_facts<32>(&f.cluster[1]);
-    if (e == cudaSuccess) e = kernel_facts<64>(&f.cluster[2]);
+    int per_sm = 0, per_block = 0;
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, dev);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&per_block, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
+    // REMEDI_ATTN_SPREAD=0 (A/B timing): neither the padding nor the cluster residency count.
+    const char* spread_env = std::getenv("REMEDI_ATTN_SPREAD");
+    const bool spread_on = spread_env == nullptr || std::strcmp(spread_env, "0") != 0;
+    f.spread_smem = spread_on && per_sm / 2 + 1024 <= per_block ? per_sm / 2 + 1024 : 0;  // 0: none
+    if (e == cudaSuccess) e = kernel_facts<16>(&f.cluster[0], f.spread_smem, f.spread[0]);
+    if (e == cudaSuccess) e = kernel_facts<32>(&f.cluster[1], f.spread_smem, f.spread[1]);
+    if (e == cudaSuccess) e = kernel_facts<64>(&f.cluster[2], f.spread_smem, f.spread[2]);
     if (e != cudaSuccess) return e;
     g_facts[dev] = f;
     g_facts_ready[dev] = true;
@@ -679,6 +702,7 @@ Plan make_plan(int B, int T, int H, int kv_len, const DeviceFacts& f) {
   const int64_t max_cs = clusters ? (tiles < kMaxClusterSplits ? tiles : kMaxClusterSplits) : 1;
   auto finish = [&](Plan& c) {
     c.cluster = c.splits > 1 && c.splits <= max_cs;
+    if (c.cluster && f.spread_smem > c.smem) c.smem = f.spread_smem;  // one CTA per SM
     return c;
   };
   const int forced = g_force_splits.load(std::memory_order_relaxed);
@@ -699,9 +723,13 @@ Plan make_plan(int B, int T, int H, int kv_len, const DeviceFacts& f) {
     if (s > 1 && !c.cluster && s > max_s) continue;
     // A wave is one CTA per SM, not the occupancy: a CTA's tile loop is latency-bound (4 warps),
     // and CTAs sharing an SM slow each other about as much as a second wave would (H200 sweep at
-    // T=32, kv=1184: batch 1 best at 3-7 splits, 2 at 2 splits, 4 and 8 at one).
+    // T=32, kv=1184: batch 1 best at 3-7 splits, 2 at 2 splits, 4 and 8 at one). Clusters are
+    // placed whole inside one GPC, so fewer fit at once than SMs / s (H200: 30 clusters of 4 for
+    // 132 SMs; batch 1's 32 heads in clusters of 4 took two waves, 14.3 us against 12.9 with 3).
     const int64_t slots = f.sms > 0 ? f.sms : 1;
-    const int64_t waves = (bh * s + slots - 1) / slots;
+    int64_t waves = (bh * s + slots - 1) / slots;
+    const int fit = kw_index(c.kw) < 3 && s <= kMaxClusterSplits ? f.spread[kw_index(c.kw)][s] : 0;
+    if (c.cluster && fit > 0 && (bh + fit - 1) / fit > waves) waves = (bh + fit - 1) / fit;
     double cost = static_cast<double>(waves) * (c.tps + 1.0);
     if (c.cluster)
       cost += 0.3;
