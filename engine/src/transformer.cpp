@@ -62,13 +62,14 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& K, const at::Tensor& V,
 }  // namespace
 
 Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache, int layer, const AttnContext& ctx,
-                       const ModelConfig& c) {
+                       const ModelConfig& c, at::Tensor* in_value) {
   const int64_t B = in.x.size(0), T = in.x.size(1), H = c.n_heads, D = c.head_dim, d = c.d_model;
   at::Tensor x, h;
   if (in.delta.defined())
     std::tie(x, h) = add_rms_norm(in.x, in.delta, w.attn_norm, c.rms_eps);
   else
     x = in.x, h = rms_norm(x, w.attn_norm, c.rms_eps);
+  if (in_value != nullptr) *in_value = x;
   auto qkv = engine::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
   // q and k rotated in one pass; K is rotated before it is stored (MODEL.md §1).
   auto K = cache.key(layer), V = cache.value(layer);       // (B, H, S_cap, D)
@@ -103,11 +104,18 @@ StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Te
     x = block_forward(w.blocks[t], x, cache, t, ctx, c);
     if (j < w.ups.size() && c.ups_taps[j] == t) {
       // u = ups_block_j(x if j == 0 else x + u); x += feedback_j(RMS_fb_j(u))   (MODEL.md §2)
-      at::Tensor xv = x.value();
-      u = block_forward(w.ups[j], j == 0 ? Residual{xv, {}} : Residual{xv, u}, cache,
-                        c.n_layers + static_cast<int>(j), ctx, c)
-              .value();
-      x = Residual{xv, engine::linear(rms_norm(u, w.fb_norm[j], c.rms_eps), w.fb_w[j], w.fb_b[j])};
+      // The pending adds run inside the norms that read them (add_rms_norm returns the sum too).
+      const int layer = c.n_layers + static_cast<int>(j);
+      at::Tensor xv, hfb;
+      Residual ur;
+      if (j == 0) {
+        ur = block_forward(w.ups[j], x, cache, layer, ctx, c, &xv);
+      } else {
+        xv = x.value();
+        ur = block_forward(w.ups[j], Residual{xv, u}, cache, layer, ctx, c);
+      }
+      std::tie(u, hfb) = add_rms_norm(ur.x, ur.delta, w.fb_norm[j], c.rms_eps);
+      x = Residual{xv, engine::linear(hfb, w.fb_w[j], w.fb_b[j])};
       ++j;
     }
   }

@@ -54,9 +54,10 @@ struct Residual {
 };
 
 // One pre-norm LLaDA block; writes this layer's K (rotated) and V into the cache. Input and output
-// (B, T, d), the output's last residual add left pending.
+// (B, T, d), the output's last residual add left pending. in_value: if given, receives the input's
+// value (x with its pending add done, as the block's first norm computes it).
 Residual block_forward(const BlockWeights& w, const Residual& x, KvCache& cache, int layer, const AttnContext& ctx,
-                       const ModelConfig& c);
+                       const ModelConfig& c, at::Tensor* in_value = nullptr);
 
 struct StreamsOut {
   Residual x;    // (B, T, d) backbone state after the last block (and every feedback)
