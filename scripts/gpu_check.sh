@@ -13,6 +13,8 @@ mkdir -p "$OUT" /tmp/deps
 LOG="$OUT/gpu_check.log"
 exec > >(tee -a "$LOG") 2>&1
 echo "== $(date -u) $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
+clocks() { echo "== clocks $1: $(nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,clocks.mem,power.draw,temperature.gpu,pstate --format=csv,noheader 2>/dev/null)"; }
+clocks start
 for f in .deps/*.deb; do dpkg -x "$f" /tmp/deps; done
 sed -i 's|=/usr|=/tmp/deps/usr|g' /tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
 export PKG_CONFIG_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig
@@ -44,15 +46,27 @@ a = json.load(open(sys.argv[1] + "/gen_fast.json")); b = json.load(open(sys.argv
 print("remedi-9b parity fast vs eager:", "identical" if a["tokens"] == b["tokens"] else "DIFFER", len(a["tokens"]), "tokens, nfe", a["nfe"])
 PY
 if [ "${1:-}" = ab ]; then
-  # A/B timing of engine switches in one call, interleaved: AB_ENVS names one env assignment per
-  # variant (e.g. "REMEDI_ROPE_ATTENTION=0 REMEDI_ROPE_ATTENTION=1"), AB_REPS rounds.
+  # A/B timing of engine switches in one call, interleaved: AB_ENVS names the variants, each a
+  # comma-separated list of env assignments (e.g. "REMEDI_EARLY_LAUNCH=0 REMEDI_EARLY_LAUNCH=1"),
+  # AB_REPS rounds; AB_BATCH the batch sizes.
+  nvidia-smi --query-gpu=clocks.sm,clocks.mem,power.draw --format=csv,noheader,nounits -lms 250 > /tmp/clk.csv 2>/dev/null &
+  SMI=$!
   for rep in $(seq "${AB_REPS:-3}"); do
     for e in ${AB_ENVS:-X=1}; do
-      env "$e" $B bench --model preset:remedi-9b --device cuda --batch ${AB_BATCH:-1} --prefix 1024 --gen 256 \
-        --steps 32 --no-eager --json "$OUT/ab-$rep-${e//=/_}.json" > "$OUT/ab-$rep-${e//=/_}.log" 2>&1
-      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio']) for x in r))" "$OUT/ab-$rep-${e//=/_}.json" "$rep" "$e"
+      env ${e//,/ } $B bench --model preset:remedi-9b --device cuda --batch ${AB_BATCH:-1} --prefix 1024 --gen 256 \
+        --steps 32 --no-eager --json "$OUT/ab-$rep-${e//[=,]/_}.json" > /tmp/ab.log 2>&1 || tail -5 /tmp/ab.log
+      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio']) for x in r))" "$OUT/ab-$rep-${e//[=,]/_}.json" "$rep" "$e"
     done
   done
+  kill $SMI 2>/dev/null
+  python3 - <<'PY'
+rows = [[float(v) for v in l.split(",")] for l in open("/tmp/clk.csv") if l.count(",") == 2]
+busy = sorted(r for r in rows if r[2] > 200.0)  # samples under load (power > 200 W)
+if busy:
+    sm = sorted(r[0] for r in busy); pw = sorted(r[2] for r in busy)
+    print("ab clocks under load: SM MHz median %d (min %d, max %d), power median %.0f W, %d samples" %
+          (sm[len(sm) // 2], sm[0], sm[-1], pw[len(pw) // 2], len(busy)))
+PY
 elif [ "${1:-}" = profile ]; then
   $B bench --model preset:remedi-9b --device cuda --batch ${PROFILE_BATCH:-1,64} --prefix 1024 --gen 256 --steps 32 \
     --no-eager --profile "$OUT/trace" --profile-top 25 --json "$OUT/bench_profile.json" ${PROFILE_ARGS:-}
@@ -66,4 +80,5 @@ j = json.load(open(sys.argv[1])); j["nvidia_driver"] = sys.argv[2].strip()
 json.dump(j, open(sys.argv[1], "w"), indent=2)
 PY
 fi
+clocks end
 echo "== done $(date -u)"
