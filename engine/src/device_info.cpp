@@ -2,6 +2,8 @@
 
 #include <ATen/Context.h>
 
+#include <chrono>
+
 #ifdef REMEDI_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -9,6 +11,11 @@
 #endif
 
 namespace remedi::engine {
+namespace {
+double host_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
 bool cuda_available() { return at::hasCUDA(); }
 
@@ -41,7 +48,54 @@ int64_t cuda_available_memory_bytes(int device) {
 void device_synchronize(const std::string& device) {
   if (device.rfind("cuda", 0) == 0) cudaDeviceSynchronize();
 }
+StreamTimer::StreamTimer(const std::string& device) {
+  if (device.rfind("cuda", 0) != 0) return;
+  if (cudaEventCreate(reinterpret_cast<cudaEvent_t*>(&events_[0])) != cudaSuccess ||
+      cudaEventCreate(reinterpret_cast<cudaEvent_t*>(&events_[1])) != cudaSuccess) {
+    cudaGetLastError();
+    if (events_[0] != nullptr) cudaEventDestroy(static_cast<cudaEvent_t>(events_[0]));
+    events_[0] = events_[1] = nullptr;  // the host clock then
+  }
+}
+StreamTimer::~StreamTimer() {
+  for (void* e : events_)
+    if (e != nullptr) cudaEventDestroy(static_cast<cudaEvent_t>(e));
+}
+void StreamTimer::begin() {
+  if (on_device()) {
+    stream_ = at::cuda::getCurrentCUDAStream().stream();
+    cudaEventRecord(static_cast<cudaEvent_t>(events_[0]), static_cast<cudaStream_t>(stream_));
+  } else {
+    host_t0_ = host_ms();
+  }
+}
+void StreamTimer::end() {
+  if (on_device())
+    cudaEventRecord(static_cast<cudaEvent_t>(events_[1]), static_cast<cudaStream_t>(stream_));
+  else
+    host_t1_ = host_ms();
+}
+void StreamTimer::wait() {
+  if (on_device()) cudaEventSynchronize(static_cast<cudaEvent_t>(events_[1]));
+}
+double StreamTimer::elapsed_ms() {
+  if (!on_device()) return host_t1_ - host_t0_;
+  wait();
+  float ms = 0;
+  if (cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(events_[0]), static_cast<cudaEvent_t>(events_[1])) !=
+      cudaSuccess) {
+    cudaGetLastError();
+    return -1;
+  }
+  return ms;
+}
 #else
+StreamTimer::StreamTimer(const std::string&) {}
+StreamTimer::~StreamTimer() = default;
+void StreamTimer::begin() { host_t0_ = host_ms(); }
+void StreamTimer::end() { host_t1_ = host_ms(); }
+void StreamTimer::wait() {}
+double StreamTimer::elapsed_ms() { return host_t1_ - host_t0_; }
 std::string gpu_name(int) { return ""; }
 std::string cuda_driver_version() { return ""; }
 int64_t cuda_peak_memory_bytes(int) { return 0; }

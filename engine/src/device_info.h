@@ -15,4 +15,25 @@ void cuda_reset_peak_memory(int device);
 int64_t cuda_available_memory_bytes(int device);
 void device_synchronize(const std::string& device);  // no-op on cpu
 
+// Times one span of work on the current CUDA stream with CUDA events (the device's own clock: from
+// when the stream reaches begin() to when it reaches end()); on a CPU device, or without CUDA, with
+// the host clock (CPU work is synchronous). Not copyable; one span at a time.
+class StreamTimer {
+ public:
+  explicit StreamTimer(const std::string& device);
+  ~StreamTimer();
+  StreamTimer(const StreamTimer&) = delete;
+  StreamTimer& operator=(const StreamTimer&) = delete;
+  void begin();
+  void end();
+  void wait();          // blocks until the stream has reached end()
+  double elapsed_ms();  // waits, then the span's length in milliseconds
+  bool on_device() const { return events_[0] != nullptr; }
+
+ private:
+  void* events_[2] = {nullptr, nullptr};  // cudaEvent_t
+  void* stream_ = nullptr;                // the stream begin() recorded on
+  double host_t0_ = 0, host_t1_ = 0;      // ms, steady clock
+};
+
 }  // namespace remedi::engine

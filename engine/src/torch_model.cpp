@@ -303,6 +303,7 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
 
 void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) {
   c10::InferenceMode inference;
+  if (timer_ != nullptr) timer_->begin();
   auto x = to_device_tokens(tokens);  // (B, T)
   bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(), [](float t) { return t <= 0.f; });
   auto res = graphs_on_ && greedy ? graph_step(x, sampling.need_prob) : eager_step(x, sampling);
@@ -312,7 +313,9 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
     if (!host_out_.defined() || host_out_.numel() < packed.numel())
       host_out_ = at::empty({packed.numel()}, at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
     auto h = host_out_.narrow(0, 0, packed.numel());
-    h.copy_(packed);  // synchronous: returns when the step's outputs are on the host
+    h.copy_(packed, /*non_blocking=*/true);
+    if (timer_ != nullptr) timer_->end();
+    device_synchronize(dev_.str());  // the step's outputs are on the host
     const float* p = h.data_ptr<float>();
     out.candidate.resize(n);
     for (int64_t i = 0; i < n; ++i) out.candidate[i] = static_cast<int32_t>(p[i]);
@@ -345,10 +348,12 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
     out.prob = copy(res[3], static_cast<float*>(nullptr));
   else
     out.prob.clear();
+  if (timer_ != nullptr) timer_->end();
 }
 
 void TorchModel::commit(const std::vector<int32_t>& tokens) {
   c10::InferenceMode inference;
+  if (timer_ != nullptr) timer_->begin();
   auto x = to_device_tokens(tokens);
   const bool dev_pos = device_positions(x.size(1));
   if (graph_ && graph_key_ == step_key(x.size(1), graph_key_.need_prob)) {  // any need_prob: outputs unused
@@ -359,6 +364,7 @@ void TorchModel::commit(const std::vector<int32_t>& tokens) {
     auto ctx = block_context(x.size(1));
     run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
   }
+  if (timer_ != nullptr) timer_->end();
   cache_len_ += x.size(1);
   // A per-block graph is stale now (the next block has other slots and positions; kept for its
   // pool); a device-position graph serves the next block too.

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "device_info.h"
 #include "kv_cache.h"
 #include "remedi/engine/denoise_model.h"
 #include "step_graph.h"
@@ -53,6 +54,10 @@ class TorchModel : public DenoiseModel {
   void set_step_graphs(bool on) { graphs_on_ = on; graph_.reset(); }
   bool step_graphs() const { return graphs_on_; }
   int64_t graph_captures() const { return captures_; }
+  // Benchmarks: when set, step() and commit() record their span on `timer` — from before the token
+  // upload to the outputs' arrival in host memory (a commit: to its last kernel) — for the caller to
+  // read with timer->elapsed_ms(). Null (the default) records nothing.
+  void set_step_timer(StreamTimer* timer) { timer_ = timer; }
 
   // For tests and benchmarks: the block's logits (B, block, V) and confidence (B, block) of one step,
   // without candidate selection.
@@ -121,6 +126,7 @@ class TorchModel : public DenoiseModel {
     return {device_positions(T) ? -1 : cache_len_, rows_, T, need_prob};
   }
   at::Tensor graph_x_;             // (B, T) int64 static input of the graph
+  StreamTimer* timer_ = nullptr;
   at::Tensor host_out_;            // pinned float32 host buffer a CUDA step's packed outputs are copied to
   AttnContext graph_ctx_;          // kept alive: the graph reads its tables and mask
   int64_t captures_ = 0;

@@ -1,6 +1,8 @@
-// Forward-pass benchmarking of a loaded Engine (remedi-eval bench). Warm-up is excluded; every
-// timed forward is bracketed by device synchronisation, so host clocks measure device time.
-// On the CPU it runs too (tiny models), but its numbers make no speed claims.
+// Forward-pass benchmarking of a loaded Engine (remedi-eval bench). Warm-up is excluded. A forward's
+// time is measured with CUDA events on the model's stream, from before its token upload to its
+// outputs' arrival in host memory; its host wall time (synchronised before and after, host work
+// included) is kept beside it. On the CPU (host clock) it runs too (tiny models), but its numbers
+// make no speed claims.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -26,7 +28,8 @@ struct BenchResult {
   BenchConfig config;
   int64_t forwards = 0;          // timed step + commit passes
   int64_t step_forwards = 0;     // timed denoising steps
-  double step_ms_p50 = 0, step_ms_p95 = 0, step_ms_mean = 0;  // per denoising forward
+  double step_ms_p50 = 0, step_ms_p95 = 0, step_ms_mean = 0;  // per denoising forward (CUDA events)
+  double step_wall_ms_p50 = 0;   // per denoising forward, host wall time around the call
   double commit_ms_p50 = 0;      // per commit forward
   double prefill_ms = 0;
   double total_s = 0;            // wall time of the timed generation (sampler included)
