@@ -23,7 +23,8 @@ namespace {
 constexpr size_t kWorkspaceBytes = size_t(32) << 20;
 constexpr size_t kMinFlushBytes = size_t(64) << 20;  // and at least twice the L2 (50 MB on an H200)
 constexpr int kHeuristics = 16;
-constexpr int kTimed = 5;  // timed calls per candidate, after one warm-up
+constexpr int kTimed = 9;  // timed calls per candidate, after one warm-up
+constexpr int64_t kFlushK = 4096, kFlushRows = 8;  // the flush matmul: 8 rows x 4096 x (scratch / 8 KiB)
 constexpr int kSplitK[] = {1, 2, 3, 4, 6, 8, 12, 16};
 // Split-K partials are summed in float32 only: the INPLACE and OUTPUT_TYPE schemes add them up in
 // the output type (bf16), a rounding per split that the plain path does not have.
@@ -91,15 +92,6 @@ struct Key {
   }
 };
 
-struct DeviceState {
-  std::string name;
-  cublasLtHandle_t handle = nullptr;
-  void* workspace = nullptr;  // kWorkspaceBytes, for split-K partials and counters
-  void* flush = nullptr;      // L2 flush scratch, allocated at the first tuning
-  size_t flush_bytes = 0;
-  cudaEvent_t start[kTimed] = {}, stop[kTimed] = {};
-};
-
 // One exact problem (M, N, K, bias) in cuBLASLt's column-major terms: D (N x M) = A^T B with
 // A = w viewed as K x N (ld K), B = x as K x M (ld K), C = D = y as N x M (ld N) — the transposes
 // of tests/cuda/gemm_tune.cu and of at::linear's cuBLAS call.
@@ -117,6 +109,17 @@ struct Problem {
     if (a) cublasLtMatrixLayoutDestroy(a);
     if (op) cublasLtMatmulDescDestroy(op);
   }
+};
+
+struct DeviceState {
+  std::string name;
+  cublasLtHandle_t handle = nullptr;
+  void* workspace = nullptr;  // kWorkspaceBytes, for split-K partials and counters
+  void* flush = nullptr;      // L2 flush scratch (a bf16 weight of kFlushK columns), at the first tuning
+  size_t flush_bytes = 0;
+  void* flush_xy = nullptr;   // the flush matmul's input and output
+  std::unique_ptr<Problem> flush_op;
+  cudaEvent_t start[kTimed] = {}, stop[kTimed] = {};
 };
 
 using FileKey = std::tuple<std::string, int64_t, int64_t, int64_t, bool, int>;  // device name, M N K bias align
@@ -194,12 +197,28 @@ cublasStatus_t matmul(const DeviceState& d, const Problem& p, const cublasLtMatm
                         kWorkspaceBytes, g.stream);
 }
 
+// The L2 flush before a timed call: a matmul streaming the scratch (twice the L2) as its weight, so
+// that the L2 holds what the engine's previous matmul leaves there (clean weight lines), not the
+// dirty lines of a memset, whose write-back inflated every candidate's time by ~8 us and hid the
+// differences between them (H200: 64x32 and 192x32 tiles timed alike here, while the 192x32 choice
+// made the batch-1 forward 0.09 ms faster). Returns a cudaError_t or a cuBLAS code.
+int flush_l2(DeviceState& d, cudaStream_t stream) {
+  const float one = 1.f, zero = 0.f;
+  const char* xy = static_cast<const char*>(d.flush_xy);
+  void* y = const_cast<char*>(xy) + kFlushRows * kFlushK * 2;
+  if (cublasStatus_t s = cublasLtMatmul(d.handle, d.flush_op->op, &one, d.flush, d.flush_op->a, xy, d.flush_op->b,
+                                        &zero, y, d.flush_op->c, y, d.flush_op->c, nullptr, d.workspace,
+                                        kWorkspaceBytes, stream))
+    return cublas_code(s);
+  return 0;
+}
+
 // Median microseconds of kTimed calls of `a`, each after an L2 flush; *ran = false when cuBLASLt
 // refused a call (the candidate is skipped). Returns a cudaError_t.
 int time_algo(DeviceState& d, const Problem& p, const cublasLtMatmulAlgo_t& a, const Args& g, double* us, bool* ran) {
   *ran = false;
   for (int i = -1; i < kTimed; ++i) {  // i = -1: warm-up (module loading, first-touch)
-    if (cudaError_t e = cudaMemsetAsync(d.flush, i & 0xff, d.flush_bytes, g.stream)) return e;
+    if (int e = flush_l2(d, g.stream)) return e;
     if (i >= 0)
       if (cudaError_t e = cudaEventRecord(d.start[i], g.stream)) return e;
     if (matmul(d, p, a, g) != CUBLAS_STATUS_SUCCESS) {
@@ -226,11 +245,20 @@ int tune(DeviceState& d, int dev, const Problem& p, const Args& g, int align, Lt
   if (!d.flush) {
     int l2 = 0;
     cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev);
-    d.flush_bytes = std::max(kMinFlushBytes, 2 * size_t(l2));
-    if (cudaError_t e = cudaMalloc(&d.flush, d.flush_bytes)) {
-      d.flush = nullptr;
+    const int64_t rows = static_cast<int64_t>(std::max(kMinFlushBytes, 2 * size_t(l2)) / (kFlushK * 2) + 63) / 64 * 64;
+    const size_t xy_bytes = size_t(kFlushRows) * (kFlushK + rows) * 2;
+    auto op = std::make_unique<Problem>();
+    if (int e = make_problem(*op, kFlushRows, rows, kFlushK, false)) return e;
+    void* buf = nullptr;
+    if (cudaError_t e = cudaMalloc(&buf, size_t(rows) * kFlushK * 2 + xy_bytes)) return e;
+    if (cudaError_t e = cudaMemset(buf, 0, size_t(rows) * kFlushK * 2 + xy_bytes)) {  // zeros: finite bf16
+      cudaFree(buf);
       return e;
     }
+    d.flush = buf;
+    d.flush_bytes = size_t(rows) * kFlushK * 2;
+    d.flush_xy = static_cast<char*>(buf) + d.flush_bytes;
+    d.flush_op = std::move(op);
   }
   cublasLtMatmulPreference_t pref;
   if (cublasStatus_t s = cublasLtMatmulPreferenceCreate(&pref)) return cublas_code(s);

@@ -16,11 +16,12 @@
 // split-K in {1,2,3,4,6,8,12,16}, partials always summed in float32 (COMPUTE_TYPE; the other
 // schemes add them in bf16), checked and deduplicated by their configuration: at most 16 x 9 =
 // 144, usually far fewer — on the caller's real pointers, each call
-// after an L2 flush (a memset of >= 64 MiB, so the weights come from HBM as in a real forward):
-// median of 5 timed calls after a warm-up. A later candidate wins only when it is more than 1%
+// after an L2 flush (a matmul streaming >= 64 MiB and twice the L2 as its weight, so the weights
+// come from HBM and the L2 holds clean lines, as after the previous matmul of a real forward):
+// median of 9 timed calls after a warm-up. A later candidate wins only when it is more than 1%
 // faster, so near-ties go to cuBLASLt's own order. The caller's y is written last by the winner.
-// Tuning one key costs roughly candidates x 6 x (matmul + ~25 us flush) — an estimate: ~0.1 s for
-// a 4096 x 4096 weight, ~0.5 s for the lm_head at 32 rows (LtChoice::tune_ms has the measured time).
+// Tuning one key costs roughly candidates x 10 x (matmul + ~30 us flush) — an estimate: ~0.2 s for
+// a 4096 x 4096 weight, ~0.8 s for the lm_head at 32 rows (LtChoice::tune_ms has the measured time).
 // Rows are bucketed to multiples of 32 (1..32 -> 32, 33..64 -> 64, ...) so that prefills of every
 // prompt length do not each trigger tuning: a bucket is tuned at the first row count seen in it
 // (in the memory-bound regime the fastest kernel hardly depends on the rows within 32), and its
