@@ -53,9 +53,10 @@ if [ "${1:-}" = ab ]; then
   SMI=$!
   for rep in $(seq "${AB_REPS:-3}"); do
     for e in ${AB_ENVS:-X=1}; do
+      f="$OUT/ab-$rep-$(echo "$e" | tr '=,/.' '____').json"
       env ${e//,/ } $B bench --model preset:remedi-9b --device cuda --batch ${AB_BATCH:-1} --prefix 1024 --gen 256 \
-        --steps 32 --no-eager --json "$OUT/ab-$rep-${e//[=,]/_}.json" > /tmp/ab.log 2>&1 || tail -5 /tmp/ab.log
-      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio']) for x in r))" "$OUT/ab-$rep-${e//[=,]/_}.json" "$rep" "$e"
+        --steps 32 --no-eager --json "$f" > /tmp/ab.log 2>&1 || tail -5 /tmp/ab.log
+      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio']) for x in r))" "$f" "$rep" "$e"
     done
   done
   kill $SMI 2>/dev/null
