@@ -514,7 +514,8 @@ bool check_rope_case(const Case& c, uint64_t seed) {
   const struct {
     int force;
     bool clusters, dev_len;
-  } runs[] = {{0, true, false}, {0, true, true}, {1, true, false}, {3, true, false}, {4, false, false}, {64, true, false}};
+  } runs[] = {{0, true, false}, {0, true, true},  {1, true, false},
+              {3, true, false}, {4, false, false}, {64, true, false}};
   for (const auto& r : runs) {
     for (auto* d : {q1, q2}) CK(cudaMemcpy(d, hq.data(), nqkv * 2, cudaMemcpyHostToDevice));
     for (auto* d : {k1, k2}) CK(cudaMemcpy(d, hk.data(), ncache * 2, cudaMemcpyHostToDevice));
@@ -541,9 +542,13 @@ bool check_rope_case(const Case& c, uint64_t seed) {
     const bool qkv_kept = fetch(q2, nqkv) == hq;
     const bool pass = rc == 0 && same_out && same_cache && qkv_kept;
     ok = ok && pass;
+    const char* why = pass              ? ""
+                      : rc != 0         ? " RC"
+                      : !same_out       ? " OUT-DIFFERS"
+                      : !same_cache     ? " CACHE-DIFFERS"
+                                        : " QKV-CHANGED";
     n += std::snprintf(line + n, sizeof line - n, " %s%s%s=%d%s", r.force == 0 ? "heur" : "forced", cl ? "/cl" : "",
-                       r.dev_len ? "/dev" : "", splits,
-                       pass ? "" : (rc != 0 ? " RC" : !same_out ? " OUT-DIFFERS" : !same_cache ? " CACHE-DIFFERS" : " QKV-CHANGED"));
+                       r.dev_len ? "/dev" : "", splits, why);
   }
   std::printf("%s %s\n", ok ? "PASS" : "FAIL", line);
   for (auto* d : {q1, q2, k1, v1, k2, v2, o1, o2}) CK(cudaFree(d));

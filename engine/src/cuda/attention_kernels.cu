@@ -254,7 +254,6 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
     const int c0 = tile0 * kTileKeys, c1 = min((tile0 + ntiles) * kTileKeys, kv_len);
     const bool store_first = ntiles > 0 && c0 + min(nst, ntiles) * kTileKeys > nb0;
     if (!store_first) load_first();
-    const int64_t kv_head = kv_off;  // (b, h)'s cache rows
     const __nv_bfloat16* kng = p.kn + b * p.q_sb + h * p.q_sh;
     const __nv_bfloat16* vng = p.vn + b * p.q_sb + h * p.q_sh;
     for (int it = tid; it < KW * 8; it += kThreads) {  // (row, chunk pair ch / ch + 8)
@@ -276,10 +275,12 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
         rotate_pair(a, bb, cv, sv);
         const int slot = nb0 + r;
         if (slot >= c0 && slot < c1) {
-          uint4 ka = *reinterpret_cast<const uint4*>(kng + qo), kb = *reinterpret_cast<const uint4*>(kng + qo + kD / 2);
-          const uint4 va = *reinterpret_cast<const uint4*>(vng + qo), vb = *reinterpret_cast<const uint4*>(vng + qo + kD / 2);
+          uint4 ka = *reinterpret_cast<const uint4*>(kng + qo);
+          uint4 kb = *reinterpret_cast<const uint4*>(kng + qo + kD / 2);
+          const uint4 va = *reinterpret_cast<const uint4*>(vng + qo);
+          const uint4 vb = *reinterpret_cast<const uint4*>(vng + qo + kD / 2);
           rotate_pair(ka, kb, cv, sv);
-          const int64_t co = kv_head + static_cast<int64_t>(slot) * kD + ch * 8;
+          const int64_t co = kv_off + static_cast<int64_t>(slot) * kD + ch * 8;  // (b, h)'s cache rows
           *reinterpret_cast<uint4*>(p.kc + co) = ka;
           *reinterpret_cast<uint4*>(p.kc + co + kD / 2) = kb;
           *reinterpret_cast<uint4*>(p.vc + co) = va;

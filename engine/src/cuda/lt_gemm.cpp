@@ -204,8 +204,8 @@ cublasStatus_t matmul(const DeviceState& d, const Problem& p, const cublasLtMatm
 // made the batch-1 forward 0.09 ms faster). Returns a cudaError_t or a cuBLAS code.
 int flush_l2(DeviceState& d, cudaStream_t stream) {
   const float one = 1.f, zero = 0.f;
-  const char* xy = static_cast<const char*>(d.flush_xy);
-  void* y = const_cast<char*>(xy) + kFlushRows * kFlushK * 2;
+  char* xy = static_cast<char*>(d.flush_xy);
+  void* y = xy + kFlushRows * kFlushK * 2;
   if (cublasStatus_t s = cublasLtMatmul(d.handle, d.flush_op->op, &one, d.flush, d.flush_op->a, xy, d.flush_op->b,
                                         &zero, y, d.flush_op->c, y, d.flush_op->c, nullptr, d.workspace,
                                         kWorkspaceBytes, stream))
