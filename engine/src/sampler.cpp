@@ -142,6 +142,7 @@ std::vector<GenerateResult> generate(DenoiseModel& model, const std::vector<Gene
   StepSampling sampling;
   // Only the probability-ranked policies read StepOutput::prob (saves a full-vocab softmax).
   sampling.need_prob = params.policy == Policy::LladaLowConf || params.policy == Policy::Threshold;
+  sampling.need_confidence = need_confidence;
   StepOutput out;
   int next = 0;  // first request not started
 

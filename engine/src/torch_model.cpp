@@ -200,12 +200,12 @@ AttnContext TorchModel::block_context(int64_t T) {
   return ctx;
 }
 
-std::pair<at::Tensor, at::Tensor> TorchModel::heads(const StreamsOut& s) {
+std::pair<at::Tensor, at::Tensor> TorchModel::heads(const StreamsOut& s, bool need_conf) {
   at::Tensor hf = s.x.delta.defined() ? add_rms_norm(s.x.x, s.x.delta, w_.ln_f, cfg_.rms_eps).second
                                       : rms_norm(s.x.x, w_.ln_f, cfg_.rms_eps);
   auto logits = engine::linear(hf, w_.lm_head);  // (B, T, V)
   at::Tensor conf;
-  if (s.u.defined())
+  if (s.u.defined() && need_conf)
     conf = engine::linear(rms_norm(s.u, w_.ln_f_ups, cfg_.rms_eps), w_.conf_w, w_.conf_b).squeeze(-1);  // (B, T)
   return {logits, conf};
 }
@@ -245,7 +245,7 @@ std::vector<at::Tensor> TorchModel::select(const at::Tensor& x, const at::Tensor
 std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSampling& sampling) {
   const int64_t B = x.size(0), T = x.size(1);
   auto ctx = block_context(T);
-  auto [logits, conf] = heads(run_streams(w_, cfg_, x, cache_, ctx));  // (B, T, V), (B, T)
+  auto [logits, conf] = heads(run_streams(w_, cfg_, x, cache_, ctx), sampling.need_confidence);  // (B,T,V), (B,T)
   const bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(),
                                   [](float t) { return t <= 0.f; });
   if (greedy) return select(x, logits, at::Tensor(), conf, sampling.need_prob);  // argmax candidates
@@ -263,8 +263,8 @@ std::vector<at::Tensor> TorchModel::eager_step(const at::Tensor& x, const StepSa
   return select(x, logits, cand, conf, sampling.need_prob);
 }
 
-std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_prob) {
-  const GraphKey key = step_key(x.size(1), need_prob);
+std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_prob, bool need_conf) {
+  const GraphKey key = step_key(x.size(1), need_prob, need_conf);
   const bool dev_pos = key.cache_len == -1;
   if (graph_ && graph_key_ == key) {
     if (dev_pos) set_pos(x.size(1));
@@ -276,6 +276,7 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
     warm_key_ = key;
     StepSampling greedy;
     greedy.need_prob = need_prob;
+    greedy.need_confidence = need_conf;
     return eager_step(x, greedy);
   }
   // The new graph shares the previous block's memory pool (captured before the old one is dropped,
@@ -288,10 +289,10 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
     graph_ctx_ = block_context(T);
   auto fresh = StepGraph::capture(
       dev_,
-      [this, need_prob, dev_pos, T] {
+      [this, need_prob, need_conf, dev_pos, T] {
         // With device positions the graph computes the positions and rotary tables itself.
         if (dev_pos) graph_ctx_ = block_context(T);
-        auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_));
+        auto [logits, conf] = heads(run_streams(w_, cfg_, graph_x_, cache_, graph_ctx_), need_conf);
         return select(graph_x_, logits, at::Tensor(), conf, need_prob);  // greedy: argmax candidates
       },
       graph_.get());
@@ -306,7 +307,8 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
   if (timer_ != nullptr) timer_->begin();
   auto x = to_device_tokens(tokens);  // (B, T)
   bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(), [](float t) { return t <= 0.f; });
-  auto res = graphs_on_ && greedy ? graph_step(x, sampling.need_prob) : eager_step(x, sampling);
+  auto res = graphs_on_ && greedy ? graph_step(x, sampling.need_prob, sampling.need_confidence)
+                                  : eager_step(x, sampling);
   const int64_t n = x.numel();
   if (res.size() > 4 && res[4].defined()) {  // one copy into pinned host memory, then unpacked
     const at::Tensor& packed = res[4];
@@ -356,7 +358,8 @@ void TorchModel::commit(const std::vector<int32_t>& tokens) {
   if (timer_ != nullptr) timer_->begin();
   auto x = to_device_tokens(tokens);
   const bool dev_pos = device_positions(x.size(1));
-  if (graph_ && graph_key_ == step_key(x.size(1), graph_key_.need_prob)) {  // any need_prob: outputs unused
+  // Any need_prob / need_conf: the head outputs are unused.
+  if (graph_ && graph_key_ == step_key(x.size(1), graph_key_.need_prob, graph_key_.need_conf)) {
     if (dev_pos) set_pos(x.size(1));
     graph_x_.copy_(x);  // the block's graph writes the same slots; its head outputs are ignored
     graph_->replay();

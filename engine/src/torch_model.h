@@ -84,7 +84,8 @@ class TorchModel : public DenoiseModel {
   void prefill_row(int64_t r, const std::vector<int32_t>& prompt);  // row r's cache slots [0, P)
   void rows_changed();  // device copies of the row layout, and whether the batch is ragged
   static int64_t cache_slots(int64_t pmax, int new_tokens, int refill_new);  // slots per row
-  std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s);  // logits, confidence
+  // logits, confidence (undefined without UPS, or when need_conf is false: the head is skipped)
+  std::pair<at::Tensor, at::Tensor> heads(const StreamsOut& s, bool need_conf = true);
   // Candidate selection on the device: {cand (B,T) int64, logit (B,T) f32, conf (B,T) f32 or
   // undefined, prob (B,T) f32 (only when need_prob), packed (on the GPU: the four in one float32
   // buffer, fetched with one copy; else undefined)}. `cand` holds the (sampled) candidates; undefined:
@@ -92,7 +93,7 @@ class TorchModel : public DenoiseModel {
   std::vector<at::Tensor> select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand,
                                  const at::Tensor& conf, bool need_prob) const;
   std::vector<at::Tensor> eager_step(const at::Tensor& x, const StepSampling& sampling);
-  std::vector<at::Tensor> graph_step(const at::Tensor& x, bool need_prob);
+  std::vector<at::Tensor> graph_step(const at::Tensor& x, bool need_prob, bool need_conf);
 
   ModelConfig cfg_;
   ModelWeights w_;
@@ -116,14 +117,14 @@ class TorchModel : public DenoiseModel {
   // positions: cache_len is then -1 in the key), replayed until the commit (the batch's end).
   struct GraphKey {
     int64_t cache_len = -2, rows = 0, T = 0;
-    bool need_prob = false;
+    bool need_prob = false, need_conf = false;
     bool operator==(const GraphKey&) const = default;
   };
   bool graphs_on_ = true;
   std::unique_ptr<StepGraph> graph_;
   GraphKey graph_key_, warm_key_;  // key of the captured graph; key of the last eager step
-  GraphKey step_key(int64_t T, bool need_prob) const {  // the graph a step of T tokens would replay
-    return {device_positions(T) ? -1 : cache_len_, rows_, T, need_prob};
+  GraphKey step_key(int64_t T, bool need_prob, bool need_conf) const {  // the graph a step of T tokens replays
+    return {device_positions(T) ? -1 : cache_len_, rows_, T, need_prob, need_conf};
   }
   at::Tensor graph_x_;             // (B, T) int64 static input of the graph
   StreamTimer* timer_ = nullptr;

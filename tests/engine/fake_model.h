@@ -70,7 +70,8 @@ class FakeModel : public engine::DenoiseModel {
     // Like the real model, skip the probabilities when the sampler says it will not read them.
     if (s.need_prob) out.prob.assign(tokens.size(), 0);
     else out.prob.clear();
-    if (has_conf_) out.confidence.assign(tokens.size(), 0);
+    const bool conf = has_conf_ && s.need_confidence;  // as the real model: only when asked
+    if (conf) out.confidence.assign(tokens.size(), 0);
     else out.confidence.clear();
     for (size_t r = 0; r < rows; ++r) {
       FakeContext c{static_cast<int>(r), &prompts_[r], block_ - row_block0_[r], step_, static_cast<int>(bs_),
@@ -82,7 +83,7 @@ class FakeModel : public engine::DenoiseModel {
         out.candidate[i] = unmasked && !lie_at_unmasked ? tokens[i] : o.candidate;
         out.logit[i] = o.logit;
         if (s.need_prob) out.prob[i] = o.prob;
-        if (has_conf_) out.confidence[i] = o.confidence;
+        if (conf) out.confidence[i] = o.confidence;
       }
     }
     ++step_;

@@ -287,6 +287,38 @@ TEST_CASE("step-graph path (CPU twin) generates exactly what the eager path does
   CHECK(tm->graph_captures() == 2 * 2);  // one per block (2 blocks) per generate call
 }
 
+TEST_CASE("a step that does not need the confidence skips the head and changes nothing else", "[model]") {
+  c10::InferenceMode im;
+  ModelConfig rc = tiny(true);
+  ModelWeights w = random_weights(rc, at::kCPU, at::kFloat, 9);
+  auto prompt = random_ids(13, 3);
+  auto block = random_ids(32, 4);
+  for (int i = 0; i < 32; i += 2) block[i] = rc.mask_id;
+  for (bool graphs : {false, true}) {
+    INFO("step graphs " << graphs);
+    TorchModel m(rc, w, at::kCPU, at::kFloat);
+    m.set_step_graphs(graphs);
+    m.reserve_new_tokens(64);
+    StepSampling with;
+    with.temperature = {0.f};
+    with.noise_seed = {0};
+    StepSampling without = with;
+    without.need_confidence = false;
+    // Two steps of one block each time: the second replays a captured graph when graphs are on.
+    StepOutput a, b;
+    m.prefill({prompt});
+    m.step(block, with, a);
+    m.step(block, with, a);
+    m.prefill({prompt});
+    m.step(block, without, b);
+    m.step(block, without, b);
+    CHECK(a.confidence.size() == block.size());
+    CHECK(b.confidence.empty());
+    CHECK(a.candidate == b.candidate);
+    CHECK(a.logit == b.logit);
+  }
+}
+
 TEST_CASE("cache_bytes_for predicts the KV cache a prefill allocates", "[model]") {
   c10::InferenceMode im;
   ModelConfig c = ModelConfig::preset("tiny-remedi");

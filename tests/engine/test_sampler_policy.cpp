@@ -394,3 +394,13 @@ TEST_CASE("probabilities are requested only by the policies that rank by them", 
     CHECK(r.raw_tokens.size() == 8);
   }
 }
+
+TEST_CASE("the confidence is requested only by the policy that ranks by it", "[sampler][policy]") {
+  for (Policy pol : {Policy::RemediLogit, Policy::RemediUps, Policy::LladaLowConf, Policy::Threshold}) {
+    FakeModel m(4, remedi::test::hashed_script());  // leaves StepOutput::confidence empty when not asked
+    auto r = generate(m, {{{1}, 0}}, make_params(pol, 4, 4, 8))[0];
+    REQUIRE_FALSE(m.samplings.empty());
+    for (const auto& s : m.samplings) CHECK(s.need_confidence == (pol == Policy::RemediUps));
+    CHECK(r.raw_tokens.size() == 8);
+  }
+}

@@ -20,6 +20,8 @@ struct StepSampling {
   std::vector<uint64_t> noise_seed; // [B]; seeds the row's sampling noise for this step (ignored at T=0)
   bool need_prob = true;            // false: StepOutput::prob may be left empty (skips a full-vocab
                                     // float32 softmax; remedi-logit and remedi-ups never read it)
+  bool need_confidence = true;      // false: StepOutput::confidence may be left empty (skips the UPS
+                                    // confidence head; only remedi-ups reads it)
 };
 
 // Everything a ranking policy needs, per position, flattened [B * block_size].
