@@ -8,10 +8,10 @@
 // ldmatrix.trans. 4 warps: warp w takes query tile w % NQ and key group w / NQ of each tile (KW
 // keys), so that all warps work whether T is 16, 32 or 64; the warps' partials are merged through
 // shared memory at the end. With one split the CTA writes the bf16 output. With 2-8 splits on a GPU
-// with thread-block clusters (sm_90), the splits of one (b, h) form a cluster: each CTA leaves its
-// partial (max, sum, unnormalised float32 output) in its own shared memory and, after a cluster
-// barrier, combines a slice of the (query, dim) items from all the splits' shared memory (DSMEM), in
-// split order. Otherwise each CTA writes its partial to the workspace and the last CTA of (b, h)
+// with thread-block clusters (sm_90), the splits of one (b, h) form a cluster: every warp writes its
+// partial (max, sum, unnormalised float32 output) into the shared memory of the CTA that combines
+// its query rows (distributed shared memory) and, after one cluster barrier, each CTA combines its
+// rows' partials in split order. Otherwise each CTA writes its partial to the workspace and the last CTA of (b, h)
 // (atomic counter, reset by that CTA) combines the partials in split order. Both are deterministic.
 //
 // Shared memory rows are 256 bytes (128 bf16) with the 16-byte chunk index XOR-swizzled by
@@ -46,6 +46,14 @@ constexpr int kMergeRows = 64;                              // 4 warps x 16 quer
 constexpr int kMergeBytes = (kMergeRows * kMergeStride + 2 * kMergeRows + kMaxSplits * 64 + 64) * 4;
 constexpr float kLog2e = 1.4426950408889634f;
 static_assert(kMergeBytes <= 2 * kStageBytes, "merge buffers live in the K/V stages");
+// Cluster combine (CL): CTA o of a cluster of S combines the output dims of n tiles [o*NC, o*NC+NC),
+// NC = ceil(16 / S) 8-dim tiles; every split sends it those tiles of its partial, one slot of
+// NC + 1 float4 per (split, query tile, lane), in a region past the stages.
+__host__ __device__ constexpr int cl_slots(int s) { return s * ((16 + s - 1) / s + 1); }  // per (query tile, lane)
+__host__ __device__ constexpr int cl_max_slots(int s = 2) {
+  return s > kMaxClusterSplits ? 0 : (cl_slots(s) > cl_max_slots(s + 1) ? cl_slots(s) : cl_max_slots(s + 1));
+}
+__host__ __device__ constexpr int cl_bytes(int kw) { return (kw / 16) * 32 * cl_max_slots() * 16; }
 
 struct AttnParams {
   const __nv_bfloat16* q;
@@ -96,6 +104,13 @@ __device__ __forceinline__ void cp_async_wait(int n) {
   else
     asm volatile("cp.async.wait_group 3;\n" ::: "memory");
 }
+
+// Thread-block cluster barrier, split into arrive and wait (every thread of every CTA takes part).
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+  asm volatile("barrier.cluster.arrive.relaxed.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void cluster_arrive() { asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void cluster_wait() { asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory"); }
 
 __device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], uint32_t addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
@@ -182,6 +197,9 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   unsigned char* kv_s = smem + KW * kRowBytes;  // nst stages of [K tile | V tile]
   __shared__ int s_is_last;
 
+  // Cluster barrier phase 1: this CTA has started. Its peers wait for it before they write their
+  // partials into its shared memory (after their tile loops, so the wait costs nothing).
+  if constexpr (CL) cluster_arrive_relaxed();
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int S = p.splits;
   const int sp = static_cast<int>(blockIdx.x % S);
@@ -249,44 +267,68 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   if constexpr (RP) {
     // The new keys are slots [nb0, kv_len). This CTA stores the ones in its chunk [c0, c1) before
     // any tile load reads them: first when a tile of the first nst holds one, else the first tiles
-    // are requested now and the loop's barriers order the stores before the later loads.
+    // are requested before the rotations and the loop's barriers order the stores before the later
+    // loads.
     const int nb0 = kv_len - T;
     const int c0 = tile0 * kTileKeys, c1 = min((tile0 + ntiles) * kTileKeys, kv_len);
     const bool store_first = ntiles > 0 && c0 + min(nst, ntiles) * kTileKeys > nb0;
-    if (!store_first) load_first();
     const __nv_bfloat16* kng = p.kn + b * p.q_sb + h * p.q_sh;
     const __nv_bfloat16* vng = p.vn + b * p.q_sb + h * p.q_sh;
-    for (int it = tid; it < KW * 8; it += kThreads) {  // (row, chunk pair ch / ch + 8)
+    // Items (row, chunk pair ch / ch + 8), NIT per thread: every global load of all items first (one
+    // memory latency, not NIT), then the first tiles' copies (so that the few rotary loads are not
+    // queued behind 96 KiB of K/V), then the rotations and stores.
+    constexpr int NIT = KW * 8 / kThreads;
+    static_assert(NIT * kThreads == KW * 8, "rotary items");
+    float4 cw[NIT][2], sw4[NIT][2];
+    uint4 qa[NIT][2], kn[NIT][2], vn[NIT][2];
+    bool own[NIT];
+#pragma unroll
+    for (int i = 0; i < NIT; ++i) {
+      const int it = tid + i * kThreads;
       const int r = it >> 3, ch = it & 7;
-      const uint32_t d0 = q_base + r * kRowBytes + ((ch ^ (r & 7)) << 4);
-      const uint32_t d1 = q_base + r * kRowBytes + (((ch + 8) ^ (r & 7)) << 4);
-      uint4 a = make_uint4(0, 0, 0, 0), bb = a;
+      own[i] = false;
+      qa[i][0] = qa[i][1] = kn[i][0] = kn[i][1] = vn[i][0] = vn[i][1] = make_uint4(0, 0, 0, 0);
+      cw[i][0] = cw[i][1] = sw4[i][0] = sw4[i][1] = make_float4(0.f, 0.f, 0.f, 0.f);
       if (r < T) {
         const int64_t tr = (static_cast<int64_t>(b) * T + r) * kD + ch * 8;
-        const float4 c0v = *reinterpret_cast<const float4*>(p.cos + tr);
-        const float4 c1v = *reinterpret_cast<const float4*>(p.cos + tr + 4);
-        const float4 s0v = *reinterpret_cast<const float4*>(p.sin + tr);
-        const float4 s1v = *reinterpret_cast<const float4*>(p.sin + tr + 4);
-        const float cv[8] = {c0v.x, c0v.y, c0v.z, c0v.w, c1v.x, c1v.y, c1v.z, c1v.w};
-        const float sv[8] = {s0v.x, s0v.y, s0v.z, s0v.w, s1v.x, s1v.y, s1v.z, s1v.w};
+        cw[i][0] = __ldg(reinterpret_cast<const float4*>(p.cos + tr));
+        cw[i][1] = __ldg(reinterpret_cast<const float4*>(p.cos + tr + 4));
+        sw4[i][0] = __ldg(reinterpret_cast<const float4*>(p.sin + tr));
+        sw4[i][1] = __ldg(reinterpret_cast<const float4*>(p.sin + tr + 4));
         const int64_t qo = static_cast<int64_t>(r) * p.q_st + ch * 8;
-        a = *reinterpret_cast<const uint4*>(qg + qo);
-        bb = *reinterpret_cast<const uint4*>(qg + qo + kD / 2);
-        rotate_pair(a, bb, cv, sv);
+        qa[i][0] = __ldg(reinterpret_cast<const uint4*>(qg + qo));
+        qa[i][1] = __ldg(reinterpret_cast<const uint4*>(qg + qo + kD / 2));
         const int slot = nb0 + r;
-        if (slot >= c0 && slot < c1) {
-          uint4 ka = *reinterpret_cast<const uint4*>(kng + qo);
-          uint4 kb = *reinterpret_cast<const uint4*>(kng + qo + kD / 2);
-          const uint4 va = *reinterpret_cast<const uint4*>(vng + qo);
-          const uint4 vb = *reinterpret_cast<const uint4*>(vng + qo + kD / 2);
-          rotate_pair(ka, kb, cv, sv);
-          const int64_t co = kv_off + static_cast<int64_t>(slot) * kD + ch * 8;  // (b, h)'s cache rows
-          *reinterpret_cast<uint4*>(p.kc + co) = ka;
-          *reinterpret_cast<uint4*>(p.kc + co + kD / 2) = kb;
-          *reinterpret_cast<uint4*>(p.vc + co) = va;
-          *reinterpret_cast<uint4*>(p.vc + co + kD / 2) = vb;
+        own[i] = slot >= c0 && slot < c1;
+        if (own[i]) {
+          kn[i][0] = __ldg(reinterpret_cast<const uint4*>(kng + qo));
+          kn[i][1] = __ldg(reinterpret_cast<const uint4*>(kng + qo + kD / 2));
+          vn[i][0] = __ldg(reinterpret_cast<const uint4*>(vng + qo));
+          vn[i][1] = __ldg(reinterpret_cast<const uint4*>(vng + qo + kD / 2));
         }
       }
+    }
+    if (!store_first) load_first();
+#pragma unroll
+    for (int i = 0; i < NIT; ++i) {
+      const int it = tid + i * kThreads;
+      const int r = it >> 3, ch = it & 7;
+      const float cv[8] = {cw[i][0].x, cw[i][0].y, cw[i][0].z, cw[i][0].w,
+                           cw[i][1].x, cw[i][1].y, cw[i][1].z, cw[i][1].w};
+      const float sv[8] = {sw4[i][0].x, sw4[i][0].y, sw4[i][0].z, sw4[i][0].w,
+                           sw4[i][1].x, sw4[i][1].y, sw4[i][1].z, sw4[i][1].w};
+      uint4 a = qa[i][0], bb = qa[i][1];
+      if (r < T) rotate_pair(a, bb, cv, sv);
+      if (own[i]) {
+        rotate_pair(kn[i][0], kn[i][1], cv, sv);
+        const int64_t co = kv_off + static_cast<int64_t>(nb0 + r) * kD + ch * 8;  // (b, h)'s cache rows
+        *reinterpret_cast<uint4*>(p.kc + co) = kn[i][0];
+        *reinterpret_cast<uint4*>(p.kc + co + kD / 2) = kn[i][1];
+        *reinterpret_cast<uint4*>(p.vc + co) = vn[i][0];
+        *reinterpret_cast<uint4*>(p.vc + co + kD / 2) = vn[i][1];
+      }
+      const uint32_t d0 = q_base + r * kRowBytes + ((ch ^ (r & 7)) << 4);
+      const uint32_t d1 = q_base + r * kRowBytes + (((ch + 8) ^ (r & 7)) << 4);
       asm volatile("st.shared.v4.u32 [%0], {%1,%2,%3,%4};\n" ::"r"(d0), "r"(a.x), "r"(a.y), "r"(a.z), "r"(a.w)
                    : "memory");
       asm volatile("st.shared.v4.u32 [%0], {%1,%2,%3,%4};\n" ::"r"(d1), "r"(bb.x), "r"(bb.y), "r"(bb.z), "r"(bb.w)
@@ -420,6 +462,113 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
   l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
 
+  if constexpr (CL) {
+    // 1. The KG key groups' partials merge into warp (qi, 0), in its registers: the other warps of
+    //    the query tile leave theirs in the (now free) stages in the same fragment layout, so each
+    //    lane reads exactly its counterpart's values. 2. Warp (qi, 0) of every split sends CTA o of
+    //    the cluster its max, sum and output n tiles [o*NC, o*NC + NC) (distributed shared memory;
+    //    stores, nothing waits for an answer). 3. After one cluster barrier, CTA o combines those
+    //    tiles over the splits in split order from its own shared memory and writes them as bf16.
+    //    Nobody reads a peer's memory, so no CTA has to stay for the others past the barrier.
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    if constexpr (KG > 1) {
+      float4* xs = reinterpret_cast<float4*>(kv_s);  // [KG - 1][NQ][32 lanes][17]
+      if (kgi > 0) {
+        float4* x = xs + (((kgi - 1) * NQ + qi) * 32 + lane) * 17;
+        x[0] = make_float4(m0, m1, l0, l1);
+#pragma unroll
+        for (int n = 0; n < 16; ++n) x[1 + n] = make_float4(o[n][0], o[n][1], o[n][2], o[n][3]);
+      }
+      __syncthreads();
+      if (kgi == 0) {
+#pragma unroll
+        for (int k = 1; k < KG; ++k) {
+          const float4* x = xs + (((k - 1) * NQ + qi) * 32 + lane) * 17;
+          const float4 ml = x[0];
+          const float n0 = fmaxf(m0, ml.x), n1 = fmaxf(m1, ml.y);
+          const float u0 = n0 == kNegInf ? 0.f : n0, u1 = n1 == kNegInf ? 0.f : n1;
+          const float a0 = fast_exp2(m0 - u0), b0 = fast_exp2(ml.x - u0);
+          const float a1 = fast_exp2(m1 - u1), b1 = fast_exp2(ml.y - u1);
+          m0 = n0;
+          m1 = n1;
+          l0 = l0 * a0 + ml.z * b0;
+          l1 = l1 * a1 + ml.w * b1;
+#pragma unroll
+          for (int n = 0; n < 16; ++n) {
+            const float4 v = x[1 + n];
+            o[n][0] = o[n][0] * a0 + v.x * b0;
+            o[n][1] = o[n][1] * a0 + v.y * b0;
+            o[n][2] = o[n][2] * a1 + v.z * b1;
+            o[n][3] = o[n][3] * a1 + v.w * b1;
+          }
+        }
+      }
+    }
+    const int NC = (16 + S - 1) / S;  // n tiles per combining CTA
+    const int stride = NC + 1;        // float4 per (split, query tile, lane): (m0, m1, l0, l1), NC tiles
+    float4* ys = reinterpret_cast<float4*>(kv_s + nst * kStageBytes);  // [S][NQ][32 lanes][stride]
+    cluster_wait();  // phase 1 complete: every CTA of the cluster runs
+    if (kgi == 0) {
+      for (int ow = 0; ow < S; ++ow) {
+        float4* y = cluster.map_shared_rank(ys, ow) + ((sp * NQ + qi) * 32 + lane) * stride;
+        y[0] = make_float4(m0, m1, l0, l1);
+        const int n0 = ow * NC;
+#pragma unroll
+        for (int n = 0; n < 16; ++n)
+          if (n >= n0 && n < n0 + NC) y[1 + n - n0] = make_float4(o[n][0], o[n][1], o[n][2], o[n][3]);
+      }
+    }
+    cluster_arrive();  // phase 2: the partials are in place everywhere
+    cluster_wait();
+    const int n0 = sp * NC;
+    if (kgi == 0 && n0 < 16) {
+      const float4* y = ys + (qi * 32 + lane) * stride;
+      const int split_step = NQ * 32 * stride;
+      float M0 = kNegInf, M1 = kNegInf;
+      for (int si = 0; si < S; ++si) {
+        const float4 ml = y[si * split_step];
+        M0 = fmaxf(M0, ml.x);
+        M1 = fmaxf(M1, ml.y);
+      }
+      const float u0 = M0 == kNegInf ? 0.f : M0, u1 = M1 == kNegInf ? 0.f : M1;
+      float L0 = 0.f, L1 = 0.f;
+      float4 acc[8];
+#pragma unroll
+      for (int j = 0; j < 8; ++j) acc[j] = make_float4(0.f, 0.f, 0.f, 0.f);
+      for (int si = 0; si < S; ++si) {
+        const float4* ysi = y + si * split_step;
+        const float4 ml = ysi[0];
+        const float w0 = fast_exp2(ml.x - u0), w1 = fast_exp2(ml.y - u1);
+        L0 += w0 * ml.z;
+        L1 += w1 * ml.w;
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          if (j < NC) {
+            const float4 v = ysi[1 + j];
+            acc[j].x += w0 * v.x;
+            acc[j].y += w0 * v.y;
+            acc[j].z += w1 * v.z;
+            acc[j].w += w1 * v.w;
+          }
+        }
+      }
+      const float inv0 = L0 > 0.f ? 1.f / L0 : 0.f, inv1 = L1 > 0.f ? 1.f / L1 : 0.f;
+      const int r0 = qi * 16 + g, r1 = r0 + 8;
+      __nv_bfloat16* out0 = p.out + ((static_cast<int64_t>(b) * T + r0) * p.H + h) * kD + 2 * t4;
+      __nv_bfloat16* out1 = out0 + static_cast<int64_t>(8) * p.H * kD;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        if (j < NC && n0 + j < 16) {
+          const int col = (n0 + j) * 8;
+          if (r0 < T) *reinterpret_cast<uint32_t*>(out0 + col) = pack_bf16(acc[j].x * inv0, acc[j].y * inv0);
+          if (r1 < T) *reinterpret_cast<uint32_t*>(out1 + col) = pack_bf16(acc[j].z * inv1, acc[j].w * inv1);
+        }
+      }
+    }
+    return;
+  }
+
   float* mo = reinterpret_cast<float*>(kv_s);  // [kMergeRows][kMergeStride], row = kgi*KW + query
   float* mm = mo + kMergeRows * kMergeStride;  // [kMergeRows]
   float* ml = mm + kMergeRows;                 // [kMergeRows]
@@ -466,14 +615,6 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
       const float inv = L > 0.f ? 1.f / L : 0.f;
       store_bf16x4(p.out + ((static_cast<int64_t>(b) * T + qr) * p.H + h) * kD + d, O.x * inv, O.y * inv,
                    O.z * inv, O.w * inv);
-    } else if (CL) {
-      // The partial stays in shared memory: O over key group 0's row (this item alone reads and
-      // writes those four floats), max and sum in cm / cl (other items of the row still read mm, ml).
-      *reinterpret_cast<float4*>(&mo[qr * kMergeStride + d]) = O;
-      if (d == 0) {
-        sw[qr] = M;
-        sw[64 + qr] = L;
-      }
     } else {
       *reinterpret_cast<float4*>(&p.po[(part * T + qr) * kD + d]) = O;
       if (d == 0) {
@@ -483,49 +624,6 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
     }
   }
   if (single) return;
-
-  if constexpr (CL) {
-    // Every split's partial is in its CTA's shared memory; CTA sp combines items sp*128 + tid,
-    // stepping by S*128, reading all S partials in split order. The second barrier keeps each CTA's
-    // shared memory alive until its peers are done reading it.
-    namespace cg = cooperative_groups;
-    cg::cluster_group cluster = cg::this_cluster();
-    cluster.sync();
-    for (int it = sp * kThreads + tid; it < T * 32; it += S * kThreads) {
-      const int qr = it >> 5, d = (it & 31) * 4;
-      float ms[kMaxClusterSplits], ls[kMaxClusterSplits];
-      float M = kNegInf;
-#pragma unroll
-      for (int si = 0; si < kMaxClusterSplits; ++si) {
-        if (si < S) {
-          const float* peer = cluster.map_shared_rank(sw, si);
-          ms[si] = peer[qr];
-          ls[si] = peer[64 + qr];
-          M = fmaxf(M, ms[si]);
-        }
-      }
-      const float Mu = M == kNegInf ? 0.f : M;
-      float L = 0.f;
-      float4 O = make_float4(0.f, 0.f, 0.f, 0.f);
-#pragma unroll
-      for (int si = 0; si < kMaxClusterSplits; ++si) {
-        if (si < S) {
-          const float w = fast_exp2(ms[si] - Mu);
-          L += w * ls[si];
-          const float4 x = *reinterpret_cast<const float4*>(cluster.map_shared_rank(mo, si) + qr * kMergeStride + d);
-          O.x += w * x.x;
-          O.y += w * x.y;
-          O.z += w * x.z;
-          O.w += w * x.w;
-        }
-      }
-      const float inv = L > 0.f ? 1.f / L : 0.f;
-      store_bf16x4(p.out + ((static_cast<int64_t>(b) * T + qr) * p.H + h) * kD + d, O.x * inv, O.y * inv,
-                   O.z * inv, O.w * inv);
-    }
-    cluster.sync();
-    return;
-  }
 
   // Last CTA of (b, h) combines the S partials in split order.
   __threadfence();
@@ -583,6 +681,7 @@ int smem_bytes(int kw, int nst) {
   const int stages = nst * kStageBytes;
   return kw * kRowBytes + (stages > kMergeBytes ? stages : kMergeBytes);
 }
+int cl_smem_bytes(int kw, int nst) { return kw * kRowBytes + nst * kStageBytes + cl_bytes(kw); }
 
 struct DeviceFacts {
   int sms = 0;
@@ -604,7 +703,7 @@ cudaError_t kernel_facts(bool* cluster, int spread_smem, int (&spread)[kMaxClust
   if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&can, cudaDevAttrClusterLaunch, dev) != cudaSuccess ||
       !can)
     return cudaSuccess;  // no clusters (before sm_90): the workspace combine serves every split count
-  const int cl_smem = spread_smem > smem_bytes(KW, 3) ? spread_smem : smem_bytes(KW, 3);
+  const int cl_smem = spread_smem > cl_smem_bytes(KW, 3) ? spread_smem : cl_smem_bytes(KW, 3);
   if (cudaFuncSetAttribute(block_attention_kernel<KW, true, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                            cl_smem) != cudaSuccess ||
       cudaFuncSetAttribute(block_attention_kernel<KW, true, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -615,7 +714,7 @@ cudaError_t kernel_facts(bool* cluster, int spread_smem, int (&spread)[kMaxClust
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(kMaxClusterSplits);
   cfg.blockDim = dim3(kThreads);
-  cfg.dynamicSmemBytes = smem_bytes(KW, 3);
+  cfg.dynamicSmemBytes = cl_smem_bytes(KW, 3);
   cudaLaunchAttribute attr;
   attr.id = cudaLaunchAttributeClusterDimension;
   attr.val.clusterDim.x = kMaxClusterSplits;
@@ -703,6 +802,7 @@ Plan make_plan(int B, int T, int H, int kv_len, const DeviceFacts& f) {
   const int64_t max_cs = clusters ? (tiles < kMaxClusterSplits ? tiles : kMaxClusterSplits) : 1;
   auto finish = [&](Plan& c) {
     c.cluster = c.splits > 1 && c.splits <= max_cs;
+    if (c.cluster) c.smem = cl_smem_bytes(c.kw, c.nst);
     if (c.cluster && f.spread_smem > c.smem) c.smem = f.spread_smem;  // one CTA per SM
     return c;
   };
