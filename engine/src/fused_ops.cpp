@@ -225,21 +225,34 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bi
   return at::linear(x, w, bias);
 }
 
-std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id) {
+std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id,
+                                                const at::Tensor& packed) {
+  const int64_t n = x.numel();
+  if (packed.defined() &&
+      !(packed.scalar_type() == at::kFloat && packed.is_contiguous() && packed.numel() >= 2 * n &&
+        packed.device() == logits.device() && logits.size(-1) <= (int64_t(1) << 24)))
+    throw Error("greedy_select: the packed output must be contiguous float32 of at least 2 x rows elements on the "
+                "logits' device, with V <= 2^24",
+                "engine");
 #ifdef REMEDI_WITH_CUDA
   const int64_t V = logits.size(-1);
   if (fusable(logits) && x.is_cuda() && x.scalar_type() == at::kLong && x.is_contiguous() &&
-      x.numel() * V == logits.numel() && x.device() == logits.device()) {
+      n * V == logits.numel() && x.device() == logits.device()) {
     auto cand = at::empty(x.sizes(), x.options());
     auto logit = at::empty(x.sizes(), x.options().dtype(at::kFloat));
     if (launched(cuda::greedy_pick(logits.data_ptr(), x.data_ptr<int64_t>(), mask_id, cand.data_ptr<int64_t>(),
-                                   logit.data_ptr<float>(), x.numel(), V, stream()),
+                                   logit.data_ptr<float>(), packed.defined() ? packed.data_ptr<float>() : nullptr, n,
+                                   V, stream()),
                  "greedy_pick"))
       return {cand, logit};
   }
 #endif
   auto cand = at::where(x.eq(mask_id), logits.argmax(-1), x);  // first maximum on ties (MODEL.md §5)
   auto logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+  if (packed.defined()) {
+    packed.narrow(0, 0, n).copy_(cand.reshape(-1));
+    packed.narrow(0, n, n).copy_(logit.reshape(-1));
+  }
   return {cand, logit};
 }
 

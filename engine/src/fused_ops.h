@@ -54,8 +54,11 @@ at::Tensor silu_mul(const at::Tensor& gu);
 
 // Greedy candidates of a step: cand = where(x == mask_id, logits.argmax(-1), x) (first maximum on
 // ties) and logit = float32(logits[..., cand]); x (...) int64, logits (..., V). On the GPU (bf16) one
-// kernel reads the logits once; the result is the composition's, exactly.
-std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id);
+// kernel reads the logits once; the result is the composition's, exactly. packed: undefined, or a
+// contiguous float32 tensor of at least 2 * x.numel() elements on the logits' device whose head
+// gets [float(cand) | logit] too (written by the same kernel on the GPU); V <= 2^24 then.
+std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const at::Tensor& x, int64_t mask_id,
+                                                const at::Tensor& packed = {});
 
 // y = x w^T + bias, as at::linear.   x: (..., K), w: (N, K), bias: (N) or undefined -> (..., N).
 // A step of up to kLtMaxRows rows (x.numel() / K) of contiguous bf16 on the GPU goes through cuBLASLt

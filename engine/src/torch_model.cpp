@@ -219,25 +219,36 @@ std::pair<at::Tensor, at::Tensor> TorchModel::step_logits(const std::vector<int3
 
 std::vector<at::Tensor> TorchModel::select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand_in,
                                            const at::Tensor& conf, bool need_prob) const {
+  // On the GPU every output also goes into one float32 buffer [cand | logit | conf? | prob?] (token ids
+  // < 2^24 are exact in float32), so that the host fetches a step with a single copy; the greedy
+  // kernel writes its head itself.
+  const int64_t n = x.numel();
+  at::Tensor packed;
+  if (logits.is_cuda() && logits.size(-1) <= (int64_t(1) << 24))
+    packed = at::empty({n * (2 + (conf.defined() ? 1 : 0) + (need_prob ? 1 : 0))},
+                       logits.options().dtype(at::kFloat));
   at::Tensor cand, logit;
   if (cand_in.defined()) {
     cand = at::where(x.eq(cfg_.mask_id), cand_in, x);  // unmasked positions keep their token
     // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
     logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
+    if (packed.defined()) {
+      packed.narrow(0, 0, n).copy_(cand.reshape(-1));
+      packed.narrow(0, n, n).copy_(logit.reshape(-1));
+    }
   } else {
-    std::tie(cand, logit) = greedy_select(logits, x, cfg_.mask_id);  // the same, fused on the GPU
+    std::tie(cand, logit) = greedy_select(logits, x, cfg_.mask_id, packed);  // the same, fused on the GPU
   }
   at::Tensor prob;
   if (need_prob) prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));  // softmax prob, f32
   at::Tensor cf = conf.defined() ? conf.to(at::kFloat) : conf;
-  // On the GPU every output also goes into one float32 buffer [cand | logit | conf? | prob?] (token ids
-  // < 2^24 are exact in float32), so that the host fetches a step with a single copy.
-  at::Tensor packed;
-  if (logits.is_cuda() && logits.size(-1) <= (int64_t(1) << 24)) {
-    std::vector<at::Tensor> parts{cand.reshape(-1).to(at::kFloat), logit.reshape(-1)};
-    if (cf.defined()) parts.push_back(cf.reshape(-1));
-    if (prob.defined()) parts.push_back(prob.reshape(-1));
-    packed = at::cat(parts);
+  if (packed.defined()) {
+    int64_t at_n = 2 * n;
+    for (const at::Tensor* t : {&cf, &prob}) {
+      if (!t->defined()) continue;
+      packed.narrow(0, at_n, n).copy_(t->reshape(-1));
+      at_n += n;
+    }
   }
   return {cand, logit, cf, prob, packed};
 }

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "fused_ops.h"
+#include "remedi/common/error.h"
 #include "remedi/engine/engine.h"
 #include "remedi/engine/sampler.h"
 #include "torch_model.h"
@@ -317,6 +319,27 @@ TEST_CASE("a step that does not need the confidence skips the head and changes n
     CHECK(a.candidate == b.candidate);
     CHECK(a.logit == b.logit);
   }
+}
+
+TEST_CASE("greedy_select also writes [cand | logit] into a packed output's head", "[model]") {
+  c10::InferenceMode im;
+  const int64_t V = 50, mask = 7;
+  auto logits = at::randn({2, 5, V}, at::TensorOptions().dtype(at::kFloat));
+  auto x = at::randint(0, V, {2, 5}, at::TensorOptions().dtype(at::kLong));
+  x.select(1, 1).fill_(mask);
+  x.select(1, 3).fill_(mask);
+  auto packed = at::full({2 * 10 + 3}, -7.f);
+  auto [cand, logit] = greedy_select(logits, x, mask, packed);
+  auto [cand0, logit0] = greedy_select(logits, x, mask);
+  CHECK(at::equal(cand, cand0));
+  CHECK(at::equal(logit, logit0));
+  CHECK(at::equal(packed.narrow(0, 0, 10), cand.reshape(-1).to(at::kFloat)));
+  CHECK(at::equal(packed.narrow(0, 10, 10), logit.reshape(-1)));
+  CHECK(at::equal(packed.narrow(0, 20, 3), at::full({3}, -7.f)));  // the tail is the caller's
+  CHECK(at::equal(cand.select(1, 0), x.select(1, 0)));               // unmasked rows keep their token
+  CHECK(at::equal(cand.select(1, 1), logits.select(1, 1).argmax(-1)));
+  CHECK_THROWS_AS(greedy_select(logits, x, mask, at::zeros({19})), remedi::Error);  // too short
+  CHECK_THROWS_AS(greedy_select(logits, x, mask, at::zeros({20}, at::kDouble)), remedi::Error);
 }
 
 TEST_CASE("cache_bytes_for predicts the KV cache a prefill allocates", "[model]") {

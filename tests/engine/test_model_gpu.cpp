@@ -138,6 +138,13 @@ TEST_CASE("fused CUDA kernels match their ATen compositions at real widths", "[g
     }
     CHECK(at::equal(cand, cr));
     CHECK(at::equal(logit.nan_to_num(-1.f), lr.nan_to_num(-1.f)));
+    // The kernel's packed head [float(cand) | logit], as a step's single copy to the host reads it.
+    auto packed = at::full({2 * 64 + 5}, -3.f, at::TensorOptions().device("cuda").dtype(at::kFloat));
+    auto [cp, lp] = greedy_select(lg, x, mask, packed);
+    CHECK(at::equal(cp, cand));
+    CHECK(at::equal(packed.narrow(0, 0, 64), cand.reshape(-1).to(at::kFloat)));
+    CHECK(at::equal(packed.narrow(0, 64, 64).nan_to_num(-1.f), logit.reshape(-1).nan_to_num(-1.f)));
+    CHECK(at::equal(packed.narrow(0, 128, 5), at::full({5}, -3.f, packed.options())));
     CHECK(cand[0][3].item<int64_t>() == 500);
     CHECK(cand[0][5].item<int64_t>() == 7);
     CHECK(at::equal(cand.narrow(1, 20, 12), x.narrow(1, 20, 12)));

@@ -166,7 +166,8 @@ constexpr int kPickThreads = 1024;
 __global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* __restrict__ logits,
                                                                    const int64_t* __restrict__ x, int64_t mask_id,
                                                                    int64_t* __restrict__ cand,
-                                                                   float* __restrict__ logit, int64_t chunks) {
+                                                                   float* __restrict__ logit,
+                                                                   float* __restrict__ packed, int64_t chunks) {
   const int64_t row = blockIdx.x;
   const uint4* lr = logits + row * chunks;
   float best = -INFINITY;
@@ -201,8 +202,13 @@ __global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* 
     if (lane == 0) {
       const int64_t xr = x[row];
       const int64_t c = xr == mask_id ? bi : xr;
+      const float lv = __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(lr)[c]);
       cand[row] = c;
-      logit[row] = __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(lr)[c]);
+      logit[row] = lv;
+      if (packed != nullptr) {
+        packed[row] = static_cast<float>(c);
+        packed[gridDim.x + row] = lv;
+      }
     }
   }
 }
@@ -254,12 +260,12 @@ int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y
   return static_cast<int>(cudaGetLastError());
 }
 
-int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, int64_t rows,
-                int64_t V, void* stream) {
-  if (V < 8 || V % 8 != 0 || !aligned16(logits)) return kUnsupported;
+int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, float* packed,
+                int64_t rows, int64_t V, void* stream) {
+  if (V < 8 || V % 8 != 0 || !aligned16(logits) || (packed != nullptr && V > (int64_t(1) << 24))) return kUnsupported;
   if (rows == 0) return 0;
   greedy_pick_kernel<<<static_cast<unsigned>(rows), kPickThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const uint4*>(logits), x, mask_id, cand, logit, V / 8);
+      static_cast<const uint4*>(logits), x, mask_id, cand, logit, packed, V / 8);
   return static_cast<int>(cudaGetLastError());
 }
 

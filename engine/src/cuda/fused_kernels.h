@@ -30,9 +30,10 @@ int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y
 //   cand[r]  = x[r] == mask_id ? argmax(logits[r]) : x[r]     (first maximum; NaN counts as the largest)
 //   logit[r] = float(logits[r, cand[r]])
 // as where(x == mask, logits.argmax(-1), x) then gather would give, without the intermediates.
-// x, cand: int64 (rows); logit: float32 (rows). Declines (1) when V is not a multiple of 8 or logits
-// is not 16-byte aligned.
-int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, int64_t rows,
-                int64_t V, void* stream);
+// x, cand: int64 (rows); logit: float32 (rows). packed: null, or float32 (2 * rows) that also gets
+// [float(cand) | logit] (the head of a step's packed output; exact for V <= 2^24). Declines (1) when
+// V is not a multiple of 8, logits is not 16-byte aligned, or packed is given and V > 2^24.
+int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, float* packed,
+                int64_t rows, int64_t V, void* stream);
 
 }  // namespace remedi::engine::cuda
