@@ -511,7 +511,7 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
     cluster_wait();  // phase 1 complete: every CTA of the cluster runs
     if (kgi == 0) {
       for (int ow = 0; ow < S; ++ow) {
-        float4* y = cluster.map_shared_rank(ys, ow) + ((sp * NQ + qi) * 32 + lane) * stride;
+        float4* y = (ow == sp ? ys : cluster.map_shared_rank(ys, ow)) + ((sp * NQ + qi) * 32 + lane) * stride;
         y[0] = make_float4(m0, m1, l0, l1);
         const int n0 = ow * NC;
 #pragma unroll
@@ -523,33 +523,45 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
     cluster_wait();
     const int n0 = sp * NC;
     if (kgi == 0 && n0 < 16) {
+      // Every load first (independent, one shared-memory latency), then the weights, then the sums.
       const float4* y = ys + (qi * 32 + lane) * stride;
       const int split_step = NQ * 32 * stride;
+      float4 ml[kMaxClusterSplits];
       float M0 = kNegInf, M1 = kNegInf;
-      for (int si = 0; si < S; ++si) {
-        const float4 ml = y[si * split_step];
-        M0 = fmaxf(M0, ml.x);
-        M1 = fmaxf(M1, ml.y);
+#pragma unroll
+      for (int si = 0; si < kMaxClusterSplits; ++si) {
+        if (si < S) {
+          ml[si] = y[si * split_step];
+          M0 = fmaxf(M0, ml[si].x);
+          M1 = fmaxf(M1, ml[si].y);
+        }
       }
       const float u0 = M0 == kNegInf ? 0.f : M0, u1 = M1 == kNegInf ? 0.f : M1;
       float L0 = 0.f, L1 = 0.f;
+      float w0[kMaxClusterSplits], w1[kMaxClusterSplits];
+#pragma unroll
+      for (int si = 0; si < kMaxClusterSplits; ++si) {
+        if (si < S) {
+          w0[si] = fast_exp2(ml[si].x - u0);
+          w1[si] = fast_exp2(ml[si].y - u1);
+          L0 += w0[si] * ml[si].z;
+          L1 += w1[si] * ml[si].w;
+        }
+      }
       float4 acc[8];
 #pragma unroll
-      for (int j = 0; j < 8; ++j) acc[j] = make_float4(0.f, 0.f, 0.f, 0.f);
-      for (int si = 0; si < S; ++si) {
-        const float4* ysi = y + si * split_step;
-        const float4 ml = ysi[0];
-        const float w0 = fast_exp2(ml.x - u0), w1 = fast_exp2(ml.y - u1);
-        L0 += w0 * ml.z;
-        L1 += w1 * ml.w;
+      for (int j = 0; j < 8; ++j) {
+        acc[j] = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (j < NC) {
 #pragma unroll
-        for (int j = 0; j < 8; ++j) {
-          if (j < NC) {
-            const float4 v = ysi[1 + j];
-            acc[j].x += w0 * v.x;
-            acc[j].y += w0 * v.y;
-            acc[j].z += w1 * v.z;
-            acc[j].w += w1 * v.w;
+          for (int si = 0; si < kMaxClusterSplits; ++si) {
+            if (si < S) {
+              const float4 v = y[si * split_step + 1 + j];
+              acc[j].x += w0[si] * v.x;
+              acc[j].y += w0[si] * v.y;
+              acc[j].z += w1[si] * v.z;
+              acc[j].w += w1[si] * v.w;
+            }
           }
         }
       }
