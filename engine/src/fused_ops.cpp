@@ -1,7 +1,6 @@
 #include "fused_ops.h"
 
 #include <atomic>
-#include <cstdlib>
 
 #include "remedi/common/error.h"
 
@@ -60,33 +59,6 @@ bool cache_layout(const at::Tensor& c, int64_t H, int64_t D) {
 }
 #endif
 
-#ifdef REMEDI_WITH_CUDA
-// The L2 prefetch a small kernel issues for the matmul after it (weight w, (N, K) row-major): a
-// prefix of every row, REMEDI_L2_PREFETCH_MB in all (default 12: about what HBM delivers while a
-// small kernel runs; 0 turns it off), only where the activations have at most 64 rows (a matmul
-// then streams its weight and is bound by that).
-cuda::L2Prefetch prefetch_for(const at::Tensor& w, int64_t act_rows) {
-  static const int64_t budget = [] {
-    const char* e = std::getenv("REMEDI_L2_PREFETCH_MB");
-    const double mb = e != nullptr && *e != '\0' ? std::atof(e) : 12.0;
-    return mb > 0 ? static_cast<int64_t>(mb * 1024 * 1024) : int64_t(0);
-  }();
-  cuda::L2Prefetch pf;
-  if (budget <= 0 || !w.defined() || !w.is_cuda() || w.dim() != 2 || !w.is_contiguous() || act_rows > 64 ||
-      w.size(0) < 1)
-    return pf;
-  const int64_t rows = w.size(0), row_bytes = w.size(1) * w.element_size();
-  int64_t bytes = budget / rows / 128 * 128;  // whole 128-byte lines
-  if (bytes > row_bytes) bytes = row_bytes / 16 * 16;
-  if (bytes < 128 || row_bytes % 16 != 0 || (reinterpret_cast<uintptr_t>(w.data_ptr()) & 15u) != 0) return pf;
-  pf.base = w.data_ptr();
-  pf.rows = rows;
-  pf.row_bytes = row_bytes;
-  pf.bytes = bytes;
-  return pf;
-}
-#endif
-
 at::Tensor rms_norm_aten(const at::Tensor& x, const at::Tensor& w, double eps) {
   auto xf = x.to(at::kFloat);
   return w * (xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps)).to(x.scalar_type());
@@ -97,36 +69,31 @@ at::Tensor rms_norm_aten(const at::Tensor& x, const at::Tensor& w, double eps) {
 void set_fused_kernels(bool on) { g_fused.store(on); }
 bool fused_kernels() { return g_fused.load(); }
 
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps, const at::Tensor& next_w) {
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps) {
 #ifdef REMEDI_WITH_CUDA
   if (fusable(x) && fusable(w)) {
     auto y = at::empty_like(x);
     const int d = static_cast<int>(x.size(-1));
     if (launched(cuda::add_rms_norm(x.data_ptr(), nullptr, nullptr, w.data_ptr(), y.data_ptr(), x.numel() / d, d,
-                                    static_cast<float>(eps), stream(), prefetch_for(next_w, x.numel() / d)),
+                                    static_cast<float>(eps), stream()),
                  "rms_norm"))
       return y;
   }
-#else
-  (void)next_w;
 #endif
   return rms_norm_aten(x, w, eps);
 }
 
 std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Tensor& r, const at::Tensor& w,
-                                               double eps, const at::Tensor& next_w) {
+                                               double eps) {
 #ifdef REMEDI_WITH_CUDA
   if (fusable(x) && fusable(r) && fusable(w) && x.sizes() == r.sizes()) {
     auto s = at::empty_like(x), y = at::empty_like(x);
     const int d = static_cast<int>(x.size(-1));
     if (launched(cuda::add_rms_norm(x.data_ptr(), r.data_ptr(), s.data_ptr(), w.data_ptr(), y.data_ptr(),
-                                    x.numel() / d, d, static_cast<float>(eps), stream(),
-                                    prefetch_for(next_w, x.numel() / d)),
+                                    x.numel() / d, d, static_cast<float>(eps), stream()),
                  "add_rms_norm"))
       return {s, y};
   }
-#else
-  (void)next_w;
 #endif
   auto s = x + r;
   return {s, rms_norm_aten(s, w, eps)};
@@ -191,7 +158,7 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
 
 at::Tensor rope_block_attention(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
                                 const at::Tensor& K, const at::Tensor& V, int64_t kv_len, const at::Tensor& lo_len,
-                                const at::Tensor& hi_start, const at::Tensor& kv_len_dev, const at::Tensor& next_w) {
+                                const at::Tensor& hi_start, const at::Tensor& kv_len_dev) {
 #ifdef REMEDI_WITH_CUDA
   if (qkv.dim() != 5 || qkv.size(2) != 3) return {};
   const int64_t B = qkv.size(0), T = qkv.size(1), H = qkv.size(3), D = qkv.size(4);
@@ -210,32 +177,27 @@ at::Tensor rope_block_attention(const at::Tensor& qkv, const at::Tensor& cos, co
                                               kv_len_dev.defined() ? kv_len_dev.data_ptr<int64_t>() : nullptr,
                                               lo_len.defined() ? lo_len.data_ptr<int64_t>() : nullptr, 0,
                                               hi_start.defined() ? hi_start.data_ptr<int64_t>() : nullptr, ws,
-                                              stream(), prefetch_for(next_w, B * T)),
+                                              stream()),
                    "rope_block_attention"))
         return out;
     }
   }
 #else
-  (void)qkv, (void)cos, (void)sin, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start, (void)kv_len_dev,
-      (void)next_w;
+  (void)qkv, (void)cos, (void)sin, (void)K, (void)V, (void)kv_len, (void)lo_len, (void)hi_start, (void)kv_len_dev;
 #endif
   return {};
 }
 
-at::Tensor silu_mul(const at::Tensor& gu, const at::Tensor& next_w) {
+at::Tensor silu_mul(const at::Tensor& gu) {
   const int64_t m = gu.size(-1) / 2;
 #ifdef REMEDI_WITH_CUDA
   if (fusable(gu)) {
     auto sizes = gu.sizes().vec();
     sizes.back() = m;
     auto out = at::empty(sizes, gu.options());
-    const int64_t rows = gu.numel() / (2 * m);
-    if (launched(cuda::silu_mul(gu.data_ptr(), out.data_ptr(), rows, m, stream(), prefetch_for(next_w, rows)),
-                 "silu_mul"))
+    if (launched(cuda::silu_mul(gu.data_ptr(), out.data_ptr(), gu.numel() / (2 * m), m, stream()), "silu_mul"))
       return out;
   }
-#else
-  (void)next_w;
 #endif
   return at::silu(gu.narrow(-1, 0, m)).mul_(gu.narrow(-1, m, m));
 }

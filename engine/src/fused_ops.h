@@ -17,17 +17,12 @@ namespace remedi::engine {
 void set_fused_kernels(bool on);
 bool fused_kernels();
 
-// next_w (rms_norm, add_rms_norm, silu_mul, rope_block_attention): undefined, or the weight (N, K)
-// of the matmul that consumes the result. On the GPU, at batch sizes where matmuls stream their
-// weights (<= 64 activation rows), the kernel then also asks the L2 to fetch a prefix of every row
-// of it (REMEDI_L2_PREFETCH_MB in all, default 12, 0 = off) while it runs. A hint: no result changes.
-
 // x * rsqrt(mean(x^2) + eps) in float32, cast back to x's dtype, then * w.   x: (..., d)
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps, const at::Tensor& next_w = {});
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);
 // The residual add and the norm that follows it: s = x + r (rounded to x's dtype), y = rms_norm(s, w).
 // Returns {s, y}.
 std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Tensor& r, const at::Tensor& w,
-                                               double eps, const at::Tensor& next_w = {});
+                                               double eps);
 // qkv (B, T, 3, H, D): rotates q and k with cos/sin (B, T, 1, 1, D) float32, stores the rotated k
 // and v in the caches K, V (B, H, S, D) at slots [slot0, slot0 + T), and returns q (B, T, H, D)
 // rotated (may be a view into qkv, which it may modify in place). slot0_dev: undefined, or a device
@@ -53,10 +48,9 @@ at::Tensor block_attention(const at::Tensor& q, const at::Tensor& K, const at::T
 // two steps); kv_len and kv_len_dev as for block_attention.
 at::Tensor rope_block_attention(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
                                 const at::Tensor& K, const at::Tensor& V, int64_t kv_len, const at::Tensor& lo_len,
-                                const at::Tensor& hi_start, const at::Tensor& kv_len_dev = {},
-                                const at::Tensor& next_w = {});
+                                const at::Tensor& hi_start, const at::Tensor& kv_len_dev = {});
 // silu(g) * u for gu = [g | u] along the last dim: (..., 2M) -> (..., M).
-at::Tensor silu_mul(const at::Tensor& gu, const at::Tensor& next_w = {});
+at::Tensor silu_mul(const at::Tensor& gu);
 
 // Greedy candidates of a step: cand = where(x == mask_id, logits.argmax(-1), x) (first maximum on
 // ties) and logit = float32(logits[..., cand]); x (...) int64, logits (..., V). On the GPU (bf16) one

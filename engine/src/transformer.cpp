@@ -66,9 +66,9 @@ Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache
   const int64_t B = in.x.size(0), T = in.x.size(1), H = c.n_heads, D = c.head_dim, d = c.d_model;
   at::Tensor x, h;
   if (in.delta.defined())
-    std::tie(x, h) = add_rms_norm(in.x, in.delta, w.attn_norm, c.rms_eps, w.wqkv);
+    std::tie(x, h) = add_rms_norm(in.x, in.delta, w.attn_norm, c.rms_eps);
   else
-    x = in.x, h = rms_norm(x, w.attn_norm, c.rms_eps, w.wqkv);
+    x = in.x, h = rms_norm(x, w.attn_norm, c.rms_eps);
   if (in_value != nullptr) *in_value = x;
   auto qkv = engine::linear(h, w.wqkv).view({B, T, 3, H, D});  // (B, T, 3, H, D)
   // q and k rotated in one pass; K is rotated before it is stored (MODEL.md §1).
@@ -83,17 +83,15 @@ Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache
     return e == nullptr || std::string(e) != "0";
   }();
   if (fold && keys_last && (ctx.lo_len.defined() || (!ctx.mask && ctx.row_len.empty())))
-    att = rope_block_attention(qkv, ctx.cos, ctx.sin, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start, ctx.kv_len_dev,
-                               w.wo);
+    att = rope_block_attention(qkv, ctx.cos, ctx.sin, K, V, ctx.kv_len, ctx.lo_len, ctx.hi_start, ctx.kv_len_dev);
   if (!att.defined()) {
     auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot, ctx.write_slot_dev);  // (B, T, H, D)
     att = attend(q, K, V, ctx);
   }
   auto o = engine::linear(att.reshape({B, T, d}), w.wo);
-  // Each small kernel also asks the L2 for the start of the next matmul's weight (fused_ops.h).
-  auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps, w.w_gate_up);
+  auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps);
   auto gu = engine::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
-  return {x1, engine::linear(silu_mul(gu, w.w_down), w.w_down)};
+  return {x1, engine::linear(silu_mul(gu), w.w_down)};
 }
 
 StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Tensor& tokens, KvCache& cache,
@@ -116,7 +114,7 @@ StreamsOut run_streams(const ModelWeights& w, const ModelConfig& c, const at::Te
         xv = x.value();
         ur = block_forward(w.ups[j], Residual{xv, u}, cache, layer, ctx, c);
       }
-      std::tie(u, hfb) = add_rms_norm(ur.x, ur.delta, w.fb_norm[j], c.rms_eps, w.fb_w[j]);
+      std::tie(u, hfb) = add_rms_norm(ur.x, ur.delta, w.fb_norm[j], c.rms_eps);
       x = Residual{xv, engine::linear(hfb, w.fb_w[j], w.fb_b[j])};
       ++j;
     }

@@ -106,13 +106,6 @@ TEST_CASE("fused CUDA kernels match their ATen compositions at real widths", "[g
     auto [s, y2] = add_rms_norm(x, r, w, 1e-5);
     auto gu = at::randn({rows, 2 * 12288}, o) * 3;
     auto g = silu_mul(gu);
-    // With the L2 prefetch of a next matmul's weight (issued at 32 rows, not at 2048): the same bits.
-    auto next = at::randn({12288, 4096}, o);
-    CHECK(at::equal(rms_norm(x, w, 1e-5, next), y));
-    auto [sp, y2p] = add_rms_norm(x, r, w, 1e-5, next);
-    CHECK(at::equal(sp, s));
-    CHECK(at::equal(y2p, y2));
-    CHECK(at::equal(silu_mul(gu, at::randn({4096, 1000}, o)), g));  // 2000-byte rows: prefetched whole
     at::Tensor yr, sr, y2r, gr;
     {
       FusedOff off;

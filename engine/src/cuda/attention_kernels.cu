@@ -26,7 +26,6 @@
 #include <mutex>
 
 #include "attention_kernels.h"
-#include "l2_prefetch.cuh"
 
 namespace remedi::engine::cuda {
 namespace {
@@ -82,7 +81,6 @@ struct AttnParams {
   const float* sin;
   __nv_bfloat16* kc;  // = k, v: the caches the CTAs owning the new slots write them to
   __nv_bfloat16* vc;
-  L2Prefetch pf;  // issued once the CTA's tile loop is done (the next matmul's weight)
 };
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
@@ -456,8 +454,6 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
       cp_async_commit();
     }
   }
-  if (p.pf.rows > 0)
-    issue_l2_prefetch(p.pf, static_cast<int64_t>(blockIdx.x) * kThreads + tid, static_cast<int64_t>(gridDim.x) * kThreads);
   cp_async_wait(0);
   __syncthreads();  // stages free for the merge buffers
 
@@ -937,9 +933,8 @@ struct RopeArgs {
 int attention_launch(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, const void* k, const void* v,
                      int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
                      const int64_t* lo_len, int hi_start, const int64_t* hi_rows, void* workspace, void* stream,
-                     const RopeArgs* rope, const L2Prefetch& pf) {
-  if (D != kD || T < 1 || T > 64 || B < 1 || H < 1 || kv_len < 1 || kv_len > s_cap || !l2_prefetch_valid(pf))
-    return kUnsupported;
+                     const RopeArgs* rope) {
+  if (D != kD || T < 1 || T > 64 || B < 1 || H < 1 || kv_len < 1 || kv_len > s_cap) return kUnsupported;
   if (!aligned16(q) || !aligned16(k) || !aligned16(v) || !aligned16(out) || q_sb % 8 != 0 || q_st % 8 != 0 ||
       q_sh % 8 != 0)
     return kUnsupported;
@@ -974,7 +969,6 @@ int attention_launch(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, co
   p.tiles_per_split = pl.tps;
   p.nst = pl.nst;
   p.scale_log2 = kLog2e / sqrtf(static_cast<float>(D));
-  p.pf = pf;
   if (pl.splits > 1 && !pl.cluster) {
     unsigned char* ws = static_cast<unsigned char*>(workspace);
     const int64_t rows = static_cast<int64_t>(kMaxPartialCtas) * T;
@@ -1001,18 +995,18 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
                     int64_t s_cap, void* out, int B, int T, int H, int D, int kv_len, const int64_t* kv_len_dev,
                     const int64_t* lo_len, int hi_start, const int64_t* hi_rows, void* workspace, void* stream) {
   return attention_launch(q, q_sb, q_st, q_sh, k, v, s_cap, out, B, T, H, D, kv_len, kv_len_dev, lo_len, hi_start,
-                          hi_rows, workspace, stream, nullptr, L2Prefetch{});
+                          hi_rows, workspace, stream, nullptr);
 }
 
 int rope_block_attention(const void* qkv, int64_t q_sb, int64_t q_st, int64_t q_sh, const float* cos,
                          const float* sin, void* k, void* v, int64_t s_cap, void* out, int B, int T, int H, int D,
                          int kv_len, const int64_t* kv_len_dev, const int64_t* lo_len, int hi_start,
-                         const int64_t* hi_rows, void* workspace, void* stream, const L2Prefetch& pf) {
+                         const int64_t* hi_rows, void* workspace, void* stream) {
   const int64_t slot = static_cast<int64_t>(H) * D;  // q, k, v of one token are H * D apart
   const RopeArgs rope{static_cast<const uint16_t*>(qkv) + slot, static_cast<const uint16_t*>(qkv) + 2 * slot, cos,
                       sin};
   return attention_launch(qkv, q_sb, q_st, q_sh, k, v, s_cap, out, B, T, H, D, kv_len, kv_len_dev, lo_len, hi_start,
-                          hi_rows, workspace, stream, &rope, pf);
+                          hi_rows, workspace, stream, &rope);
 }
 
 }  // namespace remedi::engine::cuda

@@ -8,8 +8,6 @@
 #pragma once
 #include <cstdint>
 
-#include "fused_kernels.h"  // L2Prefetch
-
 namespace remedi::engine::cuda {
 
 // Bytes of workspace block_attention needs for queries of up to T per row. The value depends on T
@@ -54,12 +52,11 @@ int block_attention(const void* q, int64_t q_sb, int64_t q_st, int64_t q_sh, con
 // rotates q and the new keys (x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1], float32, one
 // bf16 rounding), stores the rotated keys in k and the values in v at those slots, and attends over
 // the cache. qkv is not modified. Same support and return codes as block_attention, and kv_len >= T;
-// cos, sin 16-byte aligned. pf: an L2 prefetch (fused_kernels.h) every CTA issues its share of once
-// its keys are done (the output projection's weight, which the kernel itself never reads).
+// cos, sin 16-byte aligned.
 int rope_block_attention(const void* qkv, int64_t q_sb, int64_t q_st, int64_t q_sh, const float* cos,
                          const float* sin, void* k, void* v, int64_t s_cap, void* out, int B, int T, int H, int D,
                          int kv_len, const int64_t* kv_len_dev, const int64_t* lo_len, int hi_start,
-                         const int64_t* hi_rows, void* workspace, void* stream, const L2Prefetch& pf = {});
+                         const int64_t* hi_rows, void* workspace, void* stream);
 
 // The number of key splits block_attention uses for this shape on the current device (for logs and
 // benchmarks); a negative value on error.

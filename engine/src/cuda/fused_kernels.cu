@@ -10,7 +10,6 @@
 #include <cstdint>
 
 #include "fused_kernels.h"
-#include "l2_prefetch.cuh"
 
 namespace remedi::engine::cuda {
 namespace {
@@ -82,11 +81,7 @@ __global__ void rope_qk_store_kernel(uint4* __restrict__ qkv, const float* __res
 }
 
 // grid (rows, chunks / blockDim): 8 outputs per thread.
-__global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict__ out, int64_t chunks,
-                                const L2Prefetch pf) {
-  const int64_t threads = int64_t(gridDim.x) * gridDim.y * blockDim.x;
-  if (pf.rows > 0)
-    issue_l2_prefetch(pf, (int64_t(blockIdx.x) * gridDim.y + blockIdx.y) * blockDim.x + threadIdx.x, threads);
+__global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict__ out, int64_t chunks) {
   const int64_t j = int64_t(blockIdx.y) * blockDim.x + threadIdx.x;
   if (j >= chunks) return;
   const int64_t row = blockIdx.x;
@@ -101,10 +96,7 @@ __global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict_
 // One block per row; each thread keeps up to kMaxChunks 8-wide chunks in registers.
 constexpr int kMaxChunks = 4;
 __global__ void add_rms_norm_kernel(const uint4* __restrict__ x, const uint4* __restrict__ r, uint4* __restrict__ sum,
-                                    const uint4* __restrict__ w, uint4* __restrict__ y, int chunks, float eps,
-                                    const L2Prefetch pf) {
-  if (pf.rows > 0)
-    issue_l2_prefetch(pf, int64_t(blockIdx.x) * blockDim.x + threadIdx.x, int64_t(gridDim.x) * blockDim.x);
+                                    const uint4* __restrict__ w, uint4* __restrict__ y, int chunks, float eps) {
   const int64_t base = int64_t(blockIdx.x) * chunks;
   float v[kMaxChunks][8];
   uint4 wq[kMaxChunks];  // the weight, loaded with x: its latency overlaps the reduction
@@ -241,26 +233,19 @@ int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void*
   return static_cast<int>(cudaGetLastError());
 }
 
-bool l2_prefetch_valid(const L2Prefetch& pf) {
-  if (pf.rows == 0) return true;
-  return pf.rows > 0 && pf.base != nullptr && aligned16(pf.base) && pf.row_bytes % 16 == 0 && pf.bytes > 0 &&
-         pf.bytes % 16 == 0 && pf.bytes <= pf.row_bytes && pf.bytes < (int64_t(1) << 31);
-}
-
-int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream, const L2Prefetch& pf) {
-  if (m % 8 != 0 || !aligned16(gu) || !aligned16(out) || !l2_prefetch_valid(pf)) return kUnsupported;
+int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream) {
+  if (m % 8 != 0 || !aligned16(gu) || !aligned16(out)) return kUnsupported;
   if (rows * m == 0) return 0;
   const int64_t chunks = m / 8;
   const int threads = 256;
   dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>((chunks + threads - 1) / threads));
   silu_mul_kernel<<<grid, threads, 0, static_cast<cudaStream_t>(stream)>>>(static_cast<const uint4*>(gu),
-                                                                          static_cast<uint4*>(out), chunks, pf);
+                                                                          static_cast<uint4*>(out), chunks);
   return static_cast<int>(cudaGetLastError());
 }
 
 int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y, int64_t rows, int d, float eps,
-                 void* stream, const L2Prefetch& pf) {
-  if (!l2_prefetch_valid(pf)) return kUnsupported;
+                 void* stream) {
   const int chunks = d / 8;
   if (d % 8 != 0 || !aligned16(x) || !aligned16(w) || !aligned16(y) || (r && (!aligned16(r) || !aligned16(sum))))
     return kUnsupported;
@@ -271,7 +256,7 @@ int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y
   if (rows == 0) return 0;
   add_rms_norm_kernel<<<static_cast<unsigned>(rows), threads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<const uint4*>(x), static_cast<const uint4*>(r), static_cast<uint4*>(sum),
-      static_cast<const uint4*>(w), static_cast<uint4*>(y), chunks, eps, pf);
+      static_cast<const uint4*>(w), static_cast<uint4*>(y), chunks, eps);
   return static_cast<int>(cudaGetLastError());
 }
 

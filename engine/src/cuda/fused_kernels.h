@@ -7,19 +7,6 @@
 
 namespace remedi::engine::cuda {
 
-// A hint that a small kernel issues for the matmul after it: read the first `bytes` of each of
-// `rows` rows (row_bytes apart) of that matmul's weight from HBM into the L2 while the small kernel
-// runs, so that the matmul finds them there (at batch 1 a matmul streams its weight from HBM and a
-// small kernel leaves HBM idle). Fire and forget: it changes no result. Empty (rows == 0): nothing.
-// base and row_bytes 16-byte aligned, bytes a multiple of 16 (checked by l2_prefetch_valid).
-struct L2Prefetch {
-  const void* base = nullptr;
-  int64_t rows = 0;
-  int64_t row_bytes = 0;
-  int64_t bytes = 0;
-};
-bool l2_prefetch_valid(const L2Prefetch& pf);
-
 // qkv (B*T rows, 3, H, D) bf16: rotates the q heads (slot 0) in place with cos/sin (B*T, D) float32
 // — rotate-half form, float32 arithmetic, one rounding to bf16 — and writes the rotated k (slot 1)
 // and the v (slot 2) of row (b, t) to the caches at slot `slot0 + t`: element (b, h, s, i) of kc/vc
@@ -31,13 +18,13 @@ int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void*
                   const int64_t* slot0_dev, void* stream);
 
 // out (rows, M) = bf16(bf16(silu(g)) * u) with gu (rows, 2M) = [g | u], as ATen's silu then mul.
-int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream, const L2Prefetch& pf = {});
+int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream);
 
 // LLaDA's RMSNorm, float32 statistics, cast back, then the weight in bf16:
 //   s = bf16(x + r)   (only when r is given; written to `sum`, as ATen's bf16 add rounds)
 //   y = bf16(bf16(s * rsqrt(mean(s^2) + eps)) * w)            x, r, sum, y: (rows, d); w: (d)
 int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y, int64_t rows, int d, float eps,
-                 void* stream, const L2Prefetch& pf = {});
+                 void* stream);
 
 // Greedy candidates of a denoising step, in one pass over the block's logits (rows, V) bf16:
 //   cand[r]  = x[r] == mask_id ? argmax(logits[r]) : x[r]     (first maximum; NaN counts as the largest)
