@@ -8,11 +8,12 @@
 // ldmatrix.trans. 4 warps: warp w takes query tile w % NQ and key group w / NQ of each tile (KW
 // keys), so that all warps work whether T is 16, 32 or 64; the warps' partials are merged through
 // shared memory at the end. With one split the CTA writes the bf16 output. With 2-8 splits on a GPU
-// with thread-block clusters (sm_90), the splits of one (b, h) form a cluster: every warp writes its
-// partial (max, sum, unnormalised float32 output) into the shared memory of the CTA that combines
-// its query rows (distributed shared memory) and, after one cluster barrier, each CTA combines its
-// rows' partials in split order. Otherwise each CTA writes its partial to the workspace and the last CTA of (b, h)
-// (atomic counter, reset by that CTA) combines the partials in split order. Both are deterministic.
+// with thread-block clusters (sm_90), the splits of one (b, h) form a cluster: each CTA merges its
+// key groups in registers, then sends every CTA of the cluster its partial (max, sum, unnormalised
+// float32 output) for the slice of output dims that CTA combines (stores into distributed shared
+// memory); after one cluster barrier each CTA combines its slice over the splits in split order.
+// Otherwise each CTA writes its partial to the workspace and the last CTA of (b, h) (atomic counter,
+// reset by that CTA) combines the partials in split order. Both are deterministic.
 //
 // Shared memory rows are 256 bytes (128 bf16) with the 16-byte chunk index XOR-swizzled by
 // (row & 7), so that ldmatrix's 8 row addresses hit 8 different bank groups.

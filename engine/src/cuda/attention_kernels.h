@@ -2,7 +2,8 @@
 // (T <= 64 per row) over an exact KV cache, flash-decoding style. The keys of each (row, head) are
 // split over several CTAs so that small batches still stream K/V on every SM; each CTA keeps a
 // partial softmax (max, sum, unnormalised float32 output) for all T queries of its (row, head), and
-// the last CTA of a (row, head) to finish combines the partials in split order (deterministic).
+// the partials are combined in split order (deterministic): inside a thread-block cluster for 2-8
+// splits on sm_90, else by the last CTA of the (row, head) to finish, through the workspace.
 // Plain C++ types only, so the .cu file needs no torch headers and compiles with nvcc alone.
 // Pointers are device memory holding bf16 (as uint16_t bits) or float32; `stream` is a cudaStream_t.
 #pragma once
