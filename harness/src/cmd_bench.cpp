@@ -2,7 +2,9 @@
 // bandwidth floor measured in the same run (issue 6). Random-weight presets ignore EOS.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +30,7 @@ const char* kHelp = R"(usage: remedi-eval bench --model DIR|preset:NAME [flags]
   --no-eager                skip the side-by-side plain run (by default each batch also runs the plain
                             eager LibTorch forward — ATen ops launched one by one, no captured graphs,
                             none of the engine's CUDA kernels — and prints the speedup and token parity)
-  --json OUT                also write the results as JSON to OUT
+  --json OUT                also write the results as JSON to OUT (rewritten after every batch size)
   --profile PREFIX          after the timings, profile one block per batch size (Kineto, CUDA
                             activity): print the top kernels by device time per forward and write the
                             Chrome trace to PREFIX-b<batch>.json (open in Perfetto or chrome://tracing)
@@ -44,19 +46,33 @@ static int run_bench(remedi::Args& a) {
     return 0;
   }
   engine::EngineOptions eo = cli::parse_engine_flags(a);
+  // Bad numbers fail here, before a model is built (a real-shape preset takes a while to make).
+  auto in_range = [](int64_t v, int64_t lo, int64_t hi, const char* flag, const char* what) {
+    if (v < lo || v > hi)
+      throw Error(std::string(what) + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                      std::to_string(v),
+                  flag);
+    return static_cast<int>(v);
+  };
+  constexpr int64_t kMaxTokens = int64_t(1) << 24;
   std::vector<int> batches;
-  for (int64_t b : a.get_int_list("--batch", "1")) batches.push_back(static_cast<int>(b));
+  for (int64_t b : a.get_int_list("--batch", "1")) batches.push_back(in_range(b, 1, 1 << 16, "--batch", "a batch size"));
   engine::BenchConfig base;
-  base.prefix = static_cast<int>(a.get_int("--prefix", 1024));
-  base.gen = static_cast<int>(a.get_int("--gen", 256));
-  base.prefix_spread = static_cast<int>(a.get_int("--prefix-spread", 0));
-  base.warmup_blocks = static_cast<int>(a.get_int("--warmup-blocks", 1));
+  base.prefix = in_range(a.get_int("--prefix", 1024), 1, kMaxTokens, "--prefix", "the prompt length");
+  base.gen = in_range(a.get_int("--gen", 256), 1, kMaxTokens, "--gen", "the generated length");
+  base.prefix_spread = in_range(a.get_int("--prefix-spread", 0), 0, kMaxTokens, "--prefix-spread", "the prefix spread");
+  base.warmup_blocks = in_range(a.get_int("--warmup-blocks", 1), 0, 1 << 16, "--warmup-blocks", "the warm-up");
   base.params = cli::parse_sampler_flags(a);
   auto json_out = a.opt("--json");
   bool with_eager = !a.flag("--no-eager");
   auto profile_prefix = a.opt("--profile");
-  int profile_top = static_cast<int>(a.get_int("--profile-top", 15));
+  int profile_top = in_range(a.get_int("--profile-top", 15), 1, 1 << 20, "--profile-top", "the kernels listed");
   a.finish();
+  if (json_out) {
+    const auto dir = std::filesystem::path(*json_out).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw Error("the folder of the JSON output does not exist", dir.string(), "create it first");
+  }
   int maxb = 1;
   for (int b : batches) maxb = std::max(maxb, b);
   eo.max_batch = maxb;
@@ -69,6 +85,24 @@ static int run_bench(remedi::Args& a) {
                info.device.c_str(), info.dtype.c_str(), info.gpu_name.empty() ? "cpu" : info.gpu_name.c_str(),
                bw / 1e9);
   nlohmann::json runs = nlohmann::json::array();
+  // The JSON is rewritten after every batch size, so a long run that stops keeps what it measured.
+  auto write_json = [&] {
+    if (!json_out) return;
+    nlohmann::json j = {{"schema_version", 1},
+                        {"model", info.name},
+                        {"device", info.device},
+                        {"dtype", info.dtype},
+                        {"gpu", info.gpu_name},
+                        {"cuda_driver", info.cuda_driver},
+                        {"torch_version", info.torch_version},
+                        {"remedi_eval", std::string(remedi::version()) + " " + remedi::git_sha()},
+                        {"policy", engine::policy_name(base.params.policy)},
+                        {"steps", base.params.steps},
+                        {"block", base.params.block_size},
+                        {"copy_bandwidth_bytes_s", bw},
+                        {"runs", runs}};
+    write_file_atomic(*json_out, j.dump(2) + "\n");
+  };
   // ms/fwd: CUDA events on the model's stream, token upload to outputs on the host (p50, p95);
   // wall: host clock around the step call (host work and synchronisation included), p50.
   // step tok/s: batch x tokens kept per step / ms per step (the denoising rate, the issue's figure);
@@ -150,22 +184,7 @@ static int run_bench(remedi::Args& a) {
                     {"ratio", r.ratio},
                     {"eager", eager_j},
                     {"profile", prof_j}});
-  }
-  if (json_out) {
-    nlohmann::json j = {{"schema_version", 1},
-                        {"model", info.name},
-                        {"device", info.device},
-                        {"dtype", info.dtype},
-                        {"gpu", info.gpu_name},
-                        {"cuda_driver", info.cuda_driver},
-                        {"torch_version", info.torch_version},
-                        {"remedi_eval", std::string(remedi::version()) + " " + remedi::git_sha()},
-                        {"policy", engine::policy_name(base.params.policy)},
-                        {"steps", base.params.steps},
-                        {"block", base.params.block_size},
-                        {"copy_bandwidth_bytes_s", bw},
-                        {"runs", runs}};
-    write_file_atomic(*json_out, j.dump(2) + "\n");
+    write_json();
   }
   return 0;
 }

@@ -213,3 +213,52 @@ TEST_CASE("run, kill -9, resume, score, compare, report, database", "[harness][e
   else
     fs::remove_all(dir);
 }
+
+// `remedi-eval bench` on the CPU tiny preset (issue 6, part 1: the pipeline, no timing claims): the
+// JSON has one run per batch size with the floor and ratio, the plain eager path beside it gives the
+// same tokens on the CPU, and bad flags are refused before any model is built.
+TEST_CASE("bench on the CPU tiny preset: JSON per batch size, plain-path parity, bad flags refused", "[harness][e2e]") {
+  test::TempDir tmp("remedi-bench");
+  const std::string d = tmp.path, json = d + "/bench.json";
+  REQUIRE(cli("bench --model preset:tiny-remedi --batch 1,3 --prefix 20 --prefix-spread 7 --gen 24 --steps 4 --block 8 "
+              "--json " + json, d + "/bench.log") == 0);
+  const auto j = nlohmann::json::parse(read_file(json));
+  CHECK(j["model"] == "preset:tiny-remedi");
+  CHECK(j["device"] == "cpu");
+  CHECK(j["policy"] == "remedi-logit");
+  CHECK(j["steps"] == 4);
+  CHECK(j["block"] == 8);
+  CHECK(j["copy_bandwidth_bytes_s"].get<double>() > 0);
+  REQUIRE(j["runs"].size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& r = j["runs"][i];
+    INFO("run " << i);
+    CHECK(r["batch"] == (i == 0 ? 1 : 3));
+    CHECK(r["prefix"] == 20);
+    CHECK(r["prefix_spread"] == 7);
+    CHECK(r["gen"] == 24);
+    // 24 tokens = 3 blocks of 8, each 4 steps and a commit; the warm-up block is not counted.
+    CHECK(r["forwards"] == 3 * 5);
+    const double ms = r["step_ms_p50"], floor = r["floor_ms"];
+    CHECK(ms > 0);
+    CHECK(r["step_ms_p95"].get<double>() >= ms);
+    CHECK(floor > 0);
+    CHECK(r["ratio"].get<double>() == Approx(ms / floor).epsilon(1e-9));
+    CHECK(r["weight_bytes"].get<double>() > 0);
+    CHECK(r["kv_bytes"].get<double>() > 0);
+    CHECK(r["step_tok_s"].get<double>() > 0);
+    REQUIRE(r["eager"].is_object());
+    CHECK(r["eager"]["tokens_identical"] == true);  // CPU: fast and plain paths agree exactly
+    CHECK(r["eager"]["tokens_compared"] == 24);
+    CHECK(r["profile"].is_null());
+  }
+  for (const char* bad : {"--batch 0", "--batch 1,x", "--prefix 0", "--gen -1", "--prefix-spread -2",
+                          "--warmup-blocks -1", "--profile-top 0"}) {
+    INFO(bad);
+    CHECK(cli(std::string("bench --model preset:tiny-remedi ") + bad, d + "/bad.log") == 2);
+    CHECK(read_file(d + "/bad.log").find("error:") != std::string::npos);
+    CHECK(read_file(d + "/bad.log").find("copy bandwidth") == std::string::npos);  // refused before the model
+  }
+  CHECK(cli("bench --model preset:tiny-remedi --json " + d + "/no/such/dir/out.json", d + "/bad.log") == 2);
+  CHECK(read_file(d + "/bad.log").find("does not exist") != std::string::npos);
+}
