@@ -232,20 +232,17 @@ std::vector<at::Tensor> TorchModel::select(const at::Tensor& x, const at::Tensor
     cand = at::where(x.eq(cfg_.mask_id), cand_in, x);  // unmasked positions keep their token
     // float32 value of the candidate's logit, gathered before any upcast of the (B, T, V) tensor.
     logit = logits.gather(-1, cand.unsqueeze(-1)).squeeze(-1).to(at::kFloat);
-    if (packed.defined()) {
-      packed.narrow(0, 0, n).copy_(cand.reshape(-1));
-      packed.narrow(0, n, n).copy_(logit.reshape(-1));
-    }
   } else {
     std::tie(cand, logit) = greedy_select(logits, x, cfg_.mask_id, packed);  // the same, fused on the GPU
   }
   at::Tensor prob;
   if (need_prob) prob = at::exp(logit - at::logsumexp(logits.to(at::kFloat), -1));  // softmax prob, f32
   at::Tensor cf = conf.defined() ? conf.to(at::kFloat) : conf;
-  if (packed.defined()) {
-    int64_t at_n = 2 * n;
-    for (const at::Tensor* t : {&cf, &prob}) {
-      if (!t->defined()) continue;
+  if (packed.defined()) {  // greedy_select wrote [cand | logit] already; sampled candidates start at 0
+    const bool sampled = cand_in.defined();
+    int64_t at_n = sampled ? 0 : 2 * n;
+    for (const at::Tensor* t : {&cand, &logit, &cf, &prob}) {
+      if (!t->defined() || (!sampled && (t == &cand || t == &logit))) continue;
       packed.narrow(0, at_n, n).copy_(t->reshape(-1));
       at_n += n;
     }
