@@ -27,6 +27,7 @@
 #include <mutex>
 
 #include "attention_kernels.h"
+#include "pdl.h"
 
 namespace remedi::engine::cuda {
 namespace {
@@ -198,6 +199,10 @@ __global__ void __launch_bounds__(kThreads, KW == 64 ? 2 : 3) block_attention_ke
   unsigned char* kv_s = smem + KW * kRowBytes;  // nst stages of [K tile | V tile]
   __shared__ int s_is_last;
 
+  // The next kernel may launch now (pdl.h); if this one was launched early (REMEDI_ATTN_EARLY=1),
+  // nothing is read before the previous kernel is done.
+  allow_dependents();
+  wait_for_previous_grid();
   // Cluster barrier phase 1: this CTA has started. Its peers wait for it before they write their
   // partials into its shared memory (after their tile loops, so the wait costs nothing).
   if constexpr (CL) cluster_arrive_relaxed();
@@ -888,6 +893,21 @@ bool block_attention_uses_cluster(int B, int T, int H, int D, int kv_len) {
 
 namespace {
 
+// Launched plainly unless REMEDI_ATTN_EARLY=1 or block_attention_early(true): early, its CTAs
+// (over half an SM's shared memory each) wait on SMs the matmul after it would stream into, and
+// the H200 batch-1 forward was 0.01-0.03 ms slower (results/bench/README.md). The kernel waits
+// for the previous grid either way (a no-op after a plain launch).
+std::atomic<int> g_attn_early{-1};
+bool attention_early() {
+  int on = g_attn_early.load(std::memory_order_relaxed);
+  if (on < 0) {
+    const char* e = std::getenv("REMEDI_ATTN_EARLY");
+    on = e != nullptr && std::strcmp(e, "1") == 0 ? 1 : 0;
+    g_attn_early.store(on);
+  }
+  return on == 1;
+}
+
 template <int KW, bool CL, bool RP>
 cudaError_t launch_kw(const AttnParams& p, const Plan& pl, unsigned blocks, cudaStream_t st) {
   if constexpr (CL) {
@@ -896,18 +916,23 @@ cudaError_t launch_kw(const AttnParams& p, const Plan& pl, unsigned blocks, cuda
     cfg.blockDim = dim3(kThreads);
     cfg.dynamicSmemBytes = static_cast<size_t>(pl.smem);
     cfg.stream = st;
-    cudaLaunchAttribute attr;
-    attr.id = cudaLaunchAttributeClusterDimension;
-    attr.val.clusterDim.x = static_cast<unsigned>(pl.splits);  // the splits of one (b, h): consecutive CTAs
-    attr.val.clusterDim.y = 1;
-    attr.val.clusterDim.z = 1;
-    cfg.attrs = &attr;
-    cfg.numAttrs = 1;
+    cudaLaunchAttribute attrs[2];
+    attrs[0].id = cudaLaunchAttributeClusterDimension;
+    attrs[0].val.clusterDim.x = static_cast<unsigned>(pl.splits);  // the splits of one (b, h): consecutive CTAs
+    attrs[0].val.clusterDim.y = 1;
+    attrs[0].val.clusterDim.z = 1;
+    cfg.attrs = attrs;
+    cfg.numAttrs = 1 + (attention_early() ? early_launch_attr(&attrs[1]) : 0);
     const cudaError_t le = cudaLaunchKernelEx(&cfg, block_attention_kernel<KW, true, RP>, p);
     return le != cudaSuccess ? le : cudaGetLastError();
   } else {
-    block_attention_kernel<KW, false, RP><<<blocks, kThreads, pl.smem, st>>>(p);
-    return cudaGetLastError();
+    if (!attention_early()) {
+      block_attention_kernel<KW, false, RP><<<blocks, kThreads, pl.smem, st>>>(p);
+      return cudaGetLastError();
+    }
+    const cudaError_t le = launch_early(block_attention_kernel<KW, false, RP>, dim3(blocks), dim3(kThreads),
+                                        static_cast<size_t>(pl.smem), st, p);
+    return le != cudaSuccess ? le : cudaGetLastError();
   }
 }
 
@@ -1009,5 +1034,7 @@ int rope_block_attention(const void* qkv, int64_t q_sb, int64_t q_st, int64_t q_
   return attention_launch(qkv, q_sb, q_st, q_sh, k, v, s_cap, out, B, T, H, D, kv_len, kv_len_dev, lo_len, hi_start,
                           hi_rows, workspace, stream, &rope);
 }
+
+void block_attention_early(bool on) { g_attn_early.store(on ? 1 : 0); }
 
 }  // namespace remedi::engine::cuda

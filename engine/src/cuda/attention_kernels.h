@@ -73,4 +73,8 @@ void block_attention_allow_clusters(bool on);
 // Whether block_attention combines this shape's splits in a cluster on the current device.
 bool block_attention_uses_cluster(int B, int T, int H, int D, int kv_len);
 
+// Test/A-B hook: launch the kernel early (programmatic dependent launch, pdl.h; REMEDI_ATTN_EARLY=1)
+// or plainly (the default).
+void block_attention_early(bool on);
+
 }  // namespace remedi::engine::cuda

@@ -4,12 +4,15 @@
 // and the residual add with the RMSNorm that follows it (3 -> 1). All move 16 bytes (8 bf16) per
 // load and store. The CPU twin of each is the ATen composition in fused_ops.cpp, which also serves
 // shapes these kernels do not take (head_dim not a multiple of 16, widths not a multiple of 8).
+// Every kernel is launched early (pdl.h): it lets the next kernel launch as soon as it starts, and
+// waits for the previous one before it reads anything that kernel (or any before it) wrote.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
 #include "fused_kernels.h"
+#include "pdl.h"
 
 namespace remedi::engine::cuda {
 namespace {
@@ -40,6 +43,8 @@ __global__ void rope_qk_store_kernel(uint4* __restrict__ qkv, const float* __res
                                      const float* __restrict__ sin, uint4* __restrict__ kc, uint4* __restrict__ vc,
                                      int T, int heads, int head_dim, int64_t row_stride, int64_t head_stride,
                                      int64_t slot0, const int64_t* __restrict__ slot0_dev) {
+  allow_dependents();
+  wait_for_previous_grid();
   const int row = blockIdx.x, b = row / T, t = row % T;
   if (slot0_dev != nullptr) slot0 = *slot0_dev;
   const int cph = head_dim / 16;  // 8-wide chunks per half head
@@ -82,6 +87,8 @@ __global__ void rope_qk_store_kernel(uint4* __restrict__ qkv, const float* __res
 
 // grid (rows, chunks / blockDim): 8 outputs per thread.
 __global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict__ out, int64_t chunks) {
+  allow_dependents();
+  wait_for_previous_grid();
   const int64_t j = int64_t(blockIdx.y) * blockDim.x + threadIdx.x;
   if (j >= chunks) return;
   const int64_t row = blockIdx.x;
@@ -97,15 +104,21 @@ __global__ void silu_mul_kernel(const uint4* __restrict__ gu, uint4* __restrict_
 constexpr int kMaxChunks = 4;
 __global__ void add_rms_norm_kernel(const uint4* __restrict__ x, const uint4* __restrict__ r, uint4* __restrict__ sum,
                                     const uint4* __restrict__ w, uint4* __restrict__ y, int chunks, float eps) {
+  allow_dependents();
   const int64_t base = int64_t(blockIdx.x) * chunks;
   float v[kMaxChunks][8];
-  uint4 wq[kMaxChunks];  // the weight, loaded with x: its latency overlaps the reduction
+  uint4 wq[kMaxChunks];  // the weight (no kernel writes it): requested before the wait
+#pragma unroll
+  for (int c = 0; c < kMaxChunks; ++c) {
+    const int j = threadIdx.x + c * blockDim.x;
+    if (j < chunks) wq[c] = w[j];
+  }
+  wait_for_previous_grid();
   float acc = 0.f;
 #pragma unroll
   for (int c = 0; c < kMaxChunks; ++c) {
     const int j = threadIdx.x + c * blockDim.x;
     if (j >= chunks) break;
-    wq[c] = w[j];
     unpack8(x[base + j], v[c]);
     if (r) {
       float d[8];
@@ -168,6 +181,8 @@ __global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* 
                                                                    int64_t* __restrict__ cand,
                                                                    float* __restrict__ logit,
                                                                    float* __restrict__ packed, int64_t chunks) {
+  allow_dependents();
+  wait_for_previous_grid();
   const int64_t row = blockIdx.x;
   const uint4* lr = logits + row * chunks;
   float best = -INFINITY;
@@ -215,6 +230,8 @@ __global__ void __launch_bounds__(kPickThreads) greedy_pick_kernel(const uint4* 
 
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 constexpr int kUnsupported = 1;  // cudaErrorInvalidValue: the caller falls back to ATen
+// A launch's error, else the pending one (as cudaGetLastError after <<<>>>).
+int launched(cudaError_t e) { return static_cast<int>(e != cudaSuccess ? e : cudaGetLastError()); }
 
 }  // namespace
 
@@ -227,10 +244,9 @@ int rope_qk_store(void* qkv, const float* cos, const float* sin, void* kc, void*
   if (B * T == 0) return 0;
   const int items = 3 * heads * (head_dim / 16);
   const int threads = items >= 1024 ? 1024 : (items + 31) / 32 * 32;
-  rope_qk_store_kernel<<<B * T, threads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<uint4*>(qkv), cos, sin, static_cast<uint4*>(kc), static_cast<uint4*>(vc), T, heads, head_dim,
-      cache_row_stride, cache_head_stride, slot0, slot0_dev);
-  return static_cast<int>(cudaGetLastError());
+  return launched(launch_early(rope_qk_store_kernel, dim3(B * T), dim3(threads), 0, static_cast<cudaStream_t>(stream),
+                               static_cast<uint4*>(qkv), cos, sin, static_cast<uint4*>(kc), static_cast<uint4*>(vc), T,
+                               heads, head_dim, cache_row_stride, cache_head_stride, slot0, slot0_dev));
 }
 
 int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream) {
@@ -239,9 +255,8 @@ int silu_mul(const void* gu, void* out, int64_t rows, int64_t m, void* stream) {
   const int64_t chunks = m / 8;
   const int threads = 256;
   dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>((chunks + threads - 1) / threads));
-  silu_mul_kernel<<<grid, threads, 0, static_cast<cudaStream_t>(stream)>>>(static_cast<const uint4*>(gu),
-                                                                          static_cast<uint4*>(out), chunks);
-  return static_cast<int>(cudaGetLastError());
+  return launched(launch_early(silu_mul_kernel, grid, dim3(threads), 0, static_cast<cudaStream_t>(stream),
+                               static_cast<const uint4*>(gu), static_cast<uint4*>(out), chunks));
 }
 
 int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y, int64_t rows, int d, float eps,
@@ -254,19 +269,19 @@ int add_rms_norm(const void* x, const void* r, void* sum, const void* w, void* y
   threads = threads < 32 ? 32 : threads > 1024 ? 1024 : (threads + 31) / 32 * 32;
   if (chunks > threads * kMaxChunks) return kUnsupported;
   if (rows == 0) return 0;
-  add_rms_norm_kernel<<<static_cast<unsigned>(rows), threads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const uint4*>(x), static_cast<const uint4*>(r), static_cast<uint4*>(sum),
-      static_cast<const uint4*>(w), static_cast<uint4*>(y), chunks, eps);
-  return static_cast<int>(cudaGetLastError());
+  return launched(launch_early(add_rms_norm_kernel, dim3(static_cast<unsigned>(rows)), dim3(threads), 0,
+                               static_cast<cudaStream_t>(stream), static_cast<const uint4*>(x),
+                               static_cast<const uint4*>(r), static_cast<uint4*>(sum), static_cast<const uint4*>(w),
+                               static_cast<uint4*>(y), chunks, eps));
 }
 
 int greedy_pick(const void* logits, const int64_t* x, int64_t mask_id, int64_t* cand, float* logit, float* packed,
                 int64_t rows, int64_t V, void* stream) {
   if (V < 8 || V % 8 != 0 || !aligned16(logits) || (packed != nullptr && V > (int64_t(1) << 24))) return kUnsupported;
   if (rows == 0) return 0;
-  greedy_pick_kernel<<<static_cast<unsigned>(rows), kPickThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const uint4*>(logits), x, mask_id, cand, logit, packed, V / 8);
-  return static_cast<int>(cudaGetLastError());
+  return launched(launch_early(greedy_pick_kernel, dim3(static_cast<unsigned>(rows)), dim3(kPickThreads), 0,
+                               static_cast<cudaStream_t>(stream), static_cast<const uint4*>(logits), x, mask_id, cand,
+                               logit, packed, V / 8));
 }
 
 }  // namespace remedi::engine::cuda
