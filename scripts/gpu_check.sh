@@ -35,6 +35,11 @@ B=/tmp/build-gpu/harness/remedi-eval
 # The engine's attention kernel on its own: correctness (ragged, splits, graph replay) and timing.
 nvcc -std=c++17 -arch=sm_90 -O3 -I engine/src tests/cuda/attention_check.cu engine/src/cuda/attention_kernels.cu engine/src/cuda/fused_kernels.cu \
   -o /tmp/attn_check && /tmp/attn_check > "$OUT/attention_check.log" 2>&1; echo "attention_check: rc $? ($(tail -1 "$OUT/attention_check.log"))"
+# The skinny matmul on its own: correctness (every configuration, bias, rows < 32, graph replay after
+# an early launch) and timing against cuBLASLt at RemeDi-9B shapes.
+nvcc -std=c++17 -arch=sm_90 -O3 -I engine/src tests/cuda/skinny_check.cu engine/src/cuda/skinny_gemm.cu \
+  engine/src/cuda/fused_kernels.cu engine/src/cuda/attention_kernels.cu engine/src/cuda/lt_gemm.cpp -lcublasLt -o /tmp/skinny_check && /tmp/skinny_check > "$OUT/skinny_check.log" 2>&1
+echo "skinny_check: rc $? ($(tail -1 "$OUT/skinny_check.log"))"
 /tmp/build-gpu/tests/engine/test_model
 # Parity at real shapes: fast (captured graphs) and eager give the same greedy tokens.
 P=126080,1,2,3,4,5,6,7
@@ -56,7 +61,7 @@ if [ "${1:-}" = ab ]; then
       f="$OUT/ab-$rep-$(echo "$e" | tr '=,/.' '____').json"
       env ${e//,/ } $B bench --model preset:remedi-9b --device cuda --batch ${AB_BATCH:-1} --prefix 1024 --gen 256 \
         --steps 32 --no-eager --json "$f" > /tmp/ab.log 2>&1 || tail -5 /tmp/ab.log
-      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio']) for x in r))" "$f" "$rep" "$e"
+      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs']; print('ab', sys.argv[2], sys.argv[3], ' '.join('b%d %.3f ms (floor %.3f, %.3fx; replay %.3f)' % (x['batch'], x['step_ms_p50'], x['floor_ms'], x['ratio'], x.get('graph_replay_ms', 0)) for x in r))" "$f" "$rep" "$e"
     done
   done
   kill $SMI 2>/dev/null

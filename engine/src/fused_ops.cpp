@@ -13,6 +13,7 @@
 #include "cuda/attention_kernels.h"
 #include "cuda/fused_kernels.h"
 #include "cuda/lt_gemm.h"
+#include "cuda/skinny_gemm.h"
 #endif
 
 namespace remedi::engine {
@@ -202,7 +203,8 @@ at::Tensor silu_mul(const at::Tensor& gu) {
   return at::silu(gu.narrow(-1, 0, m)).mul_(gu.narrow(-1, m, m));
 }
 
-at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, bool stream_weights) {
+  (void)stream_weights;  // CUDA only
 #ifdef REMEDI_WITH_CUDA
   const int64_t K = x.dim() > 0 ? x.size(-1) : 0, M = K > 0 ? x.numel() / K : 0, N = w.dim() == 2 ? w.size(0) : 0;
   if (fusable(x) && fusable(w) && w.dim() == 2 && w.size(1) == K && M >= 1 && M <= kLtMaxRows &&
@@ -211,6 +213,15 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bi
     auto sizes = x.sizes().vec();
     sizes.back() = N;
     auto y = at::empty(sizes, x.options());  // (..., N)
+    const void* b = bias.defined() ? bias.data_ptr() : nullptr;
+    if (M <= 32 && stream_weights) {  // a few rows: the weight-streaming kernel, where it has a plan
+      const int se = cuda::skinny_linear(x.data_ptr(), w.data_ptr(), b, y.data_ptr(), M, N, K, stream());
+      if (se == 0) return y;
+      if (se != 1)
+        throw Error("skinny matmul failed (cudaError " + std::to_string(se) + ")",
+                    "linear (" + std::to_string(M) + " x " + std::to_string(K) + ") . (" + std::to_string(N) + " x " +
+                        std::to_string(K) + ")^T");
+    }
     const int err = cuda::lt_linear(x.data_ptr(), w.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr,
                                     y.data_ptr(), M, N, K, stream());
     if (err == 0) return y;
@@ -279,6 +290,22 @@ int64_t linear_lt_launches() {
   return cuda::lt_launches();
 #else
   return 0;
+#endif
+}
+
+int64_t linear_skinny_launches() {
+#ifdef REMEDI_WITH_CUDA
+  return cuda::skinny_launches();
+#else
+  return 0;
+#endif
+}
+
+void set_skinny_linear(bool on) {
+#ifdef REMEDI_WITH_CUDA
+  cuda::skinny_enable(on);
+#else
+  (void)on;
 #endif
 }
 

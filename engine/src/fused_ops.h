@@ -61,13 +61,19 @@ std::pair<at::Tensor, at::Tensor> greedy_select(const at::Tensor& logits, const 
                                                 const at::Tensor& packed = {});
 
 // y = x w^T + bias, as at::linear.   x: (..., K), w: (N, K), bias: (N) or undefined -> (..., N).
-// A step of up to kLtMaxRows rows (x.numel() / K) of contiguous bf16 on the GPU goes through cuBLASLt
+// A step of at most 32 rows (batch 1) with `stream_weights` goes through the weight-streaming kernel
+// of cuda/skinny_gemm.h where it has a plan (deterministic, no tuning, launched early so that it
+// streams its weights while the kernels before it finish; REMEDI_SKINNY_GEMM=0 turns it off). The
+// transformer asks for it after its norm and SiLU kernels; not after attention, whose CTAs hold the
+// shared memory it would stream into (H200, batch 1: 0.09 ms per forward slower there; see
+// results/bench/README.md). Other steps of
+// up to kLtMaxRows rows (x.numel() / K) of contiguous bf16 on the GPU go through cuBLASLt
 // with a timed algorithm choice per shape (cuda/lt_gemm.h: tuned at the first eager call, persisted
 // in the file REMEDI_GEMM_TUNING names); everything else, and whatever cuBLASLt declines, runs
 // at::linear. A CUDA-graph capture reuses the choice its eager run made. Call it as engine::linear:
 // argument-dependent lookup also finds at::linear, and a call without bias would be ambiguous.
 constexpr int64_t kLtMaxRows = 512;  // above this the matmuls are compute bound: cuBLAS's default is as fast
-at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = {});
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = {}, bool stream_weights = true);
 // The cuBLASLt choice for M rows of an (N, K) weight on the current device, e.g. "algo 66 tile 13
 // splitk 1 red 0 ..."; "" when none is made (yet), and always without CUDA.
 std::string linear_tuning(int64_t M, int64_t N, int64_t K, bool bias);
@@ -77,5 +83,9 @@ std::vector<std::string> linear_tunings();
 // re-reads REMEDI_GEMM_TUNING). 0 and a no-op without CUDA.
 int64_t linear_lt_launches();
 void forget_linear_tunings();
+// Tests: matmuls the skinny kernel has served, and turning it on/off for the process (overrides
+// REMEDI_SKINNY_GEMM). 0 and a no-op without CUDA.
+int64_t linear_skinny_launches();
+void set_skinny_linear(bool on);
 
 }  // namespace remedi::engine

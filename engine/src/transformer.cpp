@@ -88,7 +88,7 @@ Residual block_forward(const BlockWeights& w, const Residual& in, KvCache& cache
     auto q = rope_qk_store(qkv, ctx.cos, ctx.sin, K, V, ctx.write_slot, ctx.write_slot_dev);  // (B, T, H, D)
     att = attend(q, K, V, ctx);
   }
-  auto o = engine::linear(att.reshape({B, T, d}), w.wo);
+  auto o = engine::linear(att.reshape({B, T, d}), w.wo, {}, /*stream_weights=*/false);  // after attention: cuBLASLt
   auto [x1, h2] = add_rms_norm(x, o, w.ff_norm, c.rms_eps);
   auto gu = engine::linear(h2, w.w_gate_up);  // (B, T, 2 mlp) = [gate | up]
   return {x1, engine::linear(silu_mul(gu), w.w_down)};

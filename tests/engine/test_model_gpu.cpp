@@ -408,6 +408,7 @@ TEST_CASE("linear through tuned cuBLASLt: accurate, repeatable, graph-safe, pers
     for (bool b : {false, true})
       cases.push_back({M, b, M == 64 ? at::randn({2, 32, K}, o) : at::randn({M, K}, o)});
   auto run = [&](const Case& c) { return remedi::engine::linear(c.x, w, c.bias ? bias : at::Tensor()); };
+  set_skinny_linear(false);  // these shapes at 32 rows are the skinny kernel's (tested below): cuBLASLt here
   // Hermetic: no tuning file from the caller's environment (restored at the end).
   const char* env = std::getenv("REMEDI_GEMM_TUNING");
   const std::string saved_env = env ? env : "";
@@ -483,4 +484,57 @@ TEST_CASE("linear through tuned cuBLASLt: accurate, repeatable, graph-safe, pers
     setenv("REMEDI_GEMM_TUNING", saved_env.c_str(), 1);
   forget_linear_tunings();
   std::remove(path);
+  set_skinny_linear(true);
+}
+
+TEST_CASE("linear of a few rows through the skinny kernel: accurate, repeatable, graph-safe", "[gpu]") {
+  if (!cuda_available()) std::exit(77);
+  c10::InferenceMode im;
+  auto o = at::TensorOptions().device("cuda").dtype(at::kBFloat16);
+  at::manual_seed(12);
+  const int64_t K = 4096;
+  for (int64_t N : {4096, 12288}) {  // RemeDi-9B's attention out / UPS feedback (split K), qkv (wide tiles)
+    auto w = at::randn({N, K}, o) * 0.02, bias = at::randn({N}, o);
+    for (int64_t M : {1, 17, 32}) {
+      for (bool b : {false, true}) {
+        INFO("N = " << N << ", M = " << M << ", bias " << b);
+        auto x = M == 32 ? at::randn({1, 32, K}, o) : at::randn({M, K}, o);
+        auto run = [&] { return remedi::engine::linear(x, w, b ? bias : at::Tensor()); };
+        const int64_t before = linear_skinny_launches();
+        auto y = run();
+        REQUIRE(linear_skinny_launches() == before + 1);  // served by the skinny kernel
+        auto ref = at::linear(x.to(at::kFloat), w.to(at::kFloat), b ? bias.to(at::kFloat) : at::Tensor());
+        CHECK(rel_err(y, ref) <= 1e-2);
+        CHECK(at::equal(run(), y));  // deterministic: the splits are added in a fixed order
+        // In a graph behind an early-launched kernel that writes its input (the RMSNorm): the matmul
+        // streams its weights early but reads x only once the norm is done.
+        auto nw = at::randn({K}, o);
+        auto xn = remedi::engine::rms_norm(x, nw, 1e-5);
+        auto yn = remedi::engine::linear(xn, w, b ? bias : at::Tensor());
+        auto g = StepGraph::capture(at::Device("cuda"), [&] {
+          return std::vector<at::Tensor>{run(), remedi::engine::linear(remedi::engine::rms_norm(x, nw, 1e-5), w,
+                                                                        b ? bias : at::Tensor())};
+        });
+        REQUIRE(g->is_cuda_graph());
+        g->replay();
+        CHECK(at::equal(g->outputs()[0], y));
+        CHECK(at::equal(g->outputs()[1], yn));
+      }
+    }
+  }
+  // 33 rows, N not a multiple of 64: not the skinny kernel's.
+  const int64_t N = 4096;
+  auto w = at::randn({N, K}, o) * 0.02, bias = at::randn({N}, o);
+  auto wodd = at::randn({N + 8, K}, o) * 0.02;
+  const int64_t before = linear_skinny_launches();
+  auto y33 = remedi::engine::linear(at::randn({33, K}, o), w);
+  auto yodd = remedi::engine::linear(at::randn({32, K}, o), wodd);
+  CHECK(linear_skinny_launches() == before);
+  // Off (REMEDI_SKINNY_GEMM=0 does the same): cuBLASLt; the two agree to bf16 rounding.
+  auto x = at::randn({32, K}, o);
+  auto ys = remedi::engine::linear(x, w, bias);
+  set_skinny_linear(false);
+  auto yl = remedi::engine::linear(x, w, bias);
+  set_skinny_linear(true);
+  CHECK(rel_err(ys, yl) <= 1e-2);
 }
