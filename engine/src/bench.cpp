@@ -190,6 +190,7 @@ BenchResult bench_generation(Engine& engine, const BenchConfig& cfg, double copy
   b.forwards_s = double(b.forwards + 1) / b.total_s;
   b.graph_captures = tm->graph_captures() - captures0;
   b.peak_mem_bytes = cuda_peak_memory_bytes(tm->device().is_cuda() ? std::max<int>(0, tm->device().index()) : 0);
+  b.graph_replay_ms = tm->device().is_cuda() ? std::max(0.0, tm->replay_step_graph_ms(20)) : 0.0;
 
   // Bytes one step forward must stream: every weight except the embedding table (only B*T rows of
   // it are gathered), plus the K and V of every layer over the slots attended (mean over blocks).

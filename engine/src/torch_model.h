@@ -54,6 +54,10 @@ class TorchModel : public DenoiseModel {
   void set_step_graphs(bool on) { graphs_on_ = on; graph_.reset(); }
   bool step_graphs() const { return graphs_on_; }
   int64_t graph_captures() const { return captures_; }
+  // Benchmarks: the current step graph replayed `reps` times back to back; ms per replay on the
+  // device's clock, or -1 without a CUDA step graph. The replays redo the last step in place (same
+  // inputs, same cache slots): call it only after a generation is finished.
+  double replay_step_graph_ms(int reps);
   // Benchmarks: when set, step() and commit() record their span on `timer` — from before the token
   // upload to the outputs' arrival in host memory (a commit: to its last kernel) — for the caller to
   // read with timer->elapsed_ms(). Null (the default) records nothing.

@@ -31,6 +31,10 @@ struct BenchResult {
   double step_ms_p50 = 0, step_ms_p95 = 0, step_ms_mean = 0;  // per denoising forward (CUDA events)
   double step_wall_ms_p50 = 0;   // per denoising forward, host wall time around the call
   double commit_ms_p50 = 0;      // per commit forward
+  // The last step graph replayed back to back after the run (CUDA events around 20 replays): the
+  // device's time per forward without the token upload, the output copy and the host's launch and
+  // sampling between steps. 0 without a CUDA step graph.
+  double graph_replay_ms = 0;
   double prefill_ms = 0;
   double total_s = 0;            // wall time of the timed generation (sampler included)
   double tok_s = 0;              // generated tokens (all rows) per second, end to end (prefill, commits,
