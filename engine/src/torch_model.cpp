@@ -28,23 +28,30 @@ TorchModel::TorchModel(ModelConfig cfg, ModelWeights w, at::Device dev, at::Scal
   }
 }
 
-at::Tensor TorchModel::to_device_tokens(const std::vector<int32_t>& tokens) const {
+at::Tensor TorchModel::host_tokens(const std::vector<int32_t>& tokens) const {
   if (rows_ == 0 || tokens.size() % rows_ != 0)
     throw Error("step/commit got " + std::to_string(tokens.size()) + " tokens for " + std::to_string(rows_) + " rows",
                 "engine", "call prefill first; pass rows x block tokens");
   const int64_t T = int64_t(tokens.size()) / rows_;
   if (dev_.is_cuda()) {
-    // Pinned staging and an asynchronous copy: the host goes on to launch the step at once instead
-    // of waiting for a pageable copy (the caching host allocator keeps the buffer until the copy is
-    // done). H200, batch 1: the step's span (upload to outputs on the host) was ~0.05 ms longer
-    // than its graph replay, most of it this wait.
+    // Pinned staging: copies from it are asynchronous, so the host goes on to launch the step at
+    // once instead of waiting for a pageable copy (the caching host allocator keeps the buffer until
+    // the copy is done). H200, batch 1: the step's span (upload to outputs on the host) was ~0.05 ms
+    // longer than its graph replay, most of it this wait.
     auto h = at::empty({rows_, T}, at::TensorOptions().dtype(at::kLong).pinned_memory(true));
     int64_t* p = h.data_ptr<int64_t>();
     for (size_t i = 0; i < tokens.size(); ++i) p[i] = tokens[i];
-    return h.to(dev_, /*non_blocking=*/true);
+    return h;
   }
-  auto t = at::from_blob(const_cast<int32_t*>(tokens.data()), {rows_, T}, at::kInt);
-  return t.to(dev_, at::kLong);
+  return at::from_blob(const_cast<int32_t*>(tokens.data()), {rows_, T}, at::kInt).to(at::kLong);
+}
+
+at::Tensor TorchModel::to_device_tokens(const std::vector<int32_t>& tokens) const {
+  return on_device(host_tokens(tokens));
+}
+
+at::Tensor TorchModel::on_device(const at::Tensor& x) const {
+  return x.device() == dev_ ? x : x.to(dev_, /*non_blocking=*/true);
 }
 
 void TorchModel::check_prompt(const std::vector<int32_t>& p) const {
@@ -288,10 +295,16 @@ std::vector<at::Tensor> TorchModel::graph_step(const at::Tensor& x, bool need_pr
   const bool dev_pos = key.cache_len == -1;
   if (graph_ && graph_key_ == key) {
     if (dev_pos) set_pos(x.size(1));
-    graph_x_.copy_(x);
+    graph_x_.copy_(x, /*non_blocking=*/true);  // from pinned host memory: straight into the graph's input
     graph_->replay();
     return graph_->outputs();
   }
+  return graph_step_slow(on_device(x), need_prob, need_conf);
+}
+
+std::vector<at::Tensor> TorchModel::graph_step_slow(const at::Tensor& x, bool need_prob, bool need_conf) {
+  const GraphKey key = step_key(x.size(1), need_prob, need_conf);
+  const bool dev_pos = key.cache_len == -1;
   if (!(warm_key_ == key)) {  // first step of the block (batch): eager, also warms up kernels and workspaces
     warm_key_ = key;
     StepSampling greedy;
@@ -336,10 +349,10 @@ double TorchModel::replay_step_graph_ms(int reps) {
 void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sampling, StepOutput& out) {
   c10::InferenceMode inference;
   if (timer_ != nullptr) timer_->begin();
-  auto x = to_device_tokens(tokens);  // (B, T)
+  auto x = host_tokens(tokens);  // (B, T); a replayed graph copies it straight into its input
   bool greedy = std::all_of(sampling.temperature.begin(), sampling.temperature.end(), [](float t) { return t <= 0.f; });
   auto res = graphs_on_ && greedy ? graph_step(x, sampling.need_prob, sampling.need_confidence)
-                                  : eager_step(x, sampling);
+                                  : eager_step(on_device(x), sampling);
   const int64_t n = x.numel();
   if (res.size() > 4 && res[4].defined()) {  // one copy into pinned host memory, then unpacked
     const at::Tensor& packed = res[4];
@@ -387,16 +400,16 @@ void TorchModel::step(const std::vector<int32_t>& tokens, const StepSampling& sa
 void TorchModel::commit(const std::vector<int32_t>& tokens) {
   c10::InferenceMode inference;
   if (timer_ != nullptr) timer_->begin();
-  auto x = to_device_tokens(tokens);
+  auto x = host_tokens(tokens);
   const bool dev_pos = device_positions(x.size(1));
   // Any need_prob / need_conf: the head outputs are unused.
   if (graph_ && graph_key_ == step_key(x.size(1), graph_key_.need_prob, graph_key_.need_conf)) {
     if (dev_pos) set_pos(x.size(1));
-    graph_x_.copy_(x);  // the block's graph writes the same slots; its head outputs are ignored
+    graph_x_.copy_(x, /*non_blocking=*/true);  // the block's graph writes the same slots; its head outputs are ignored
     graph_->replay();
   } else {
     auto ctx = block_context(x.size(1));
-    run_streams(w_, cfg_, x, cache_, ctx);  // writes the final block's K/V at cache_len_
+    run_streams(w_, cfg_, on_device(x), cache_, ctx);  // writes the final block's K/V at cache_len_
   }
   if (timer_ != nullptr) timer_->end();
   cache_len_ += x.size(1);

@@ -79,6 +79,10 @@ class TorchModel : public DenoiseModel {
 
  private:
   at::Tensor to_device_tokens(const std::vector<int32_t>& tokens) const;  // (B, T) int64
+  // (B, T) int64 on the host (pinned when the model is on a GPU), and a tensor moved to the model's
+  // device (asynchronously from pinned memory; as is when already there).
+  at::Tensor host_tokens(const std::vector<int32_t>& tokens) const;
+  at::Tensor on_device(const at::Tensor& x) const;
   AttnContext block_context(int64_t T);   // for the current block (T tokens) of every row
   // Whether blocks of T tokens take their slots and positions from device memory (pos_): CUDA,
   // bf16, the engine's kernels on, shapes the kernels take.
@@ -97,7 +101,10 @@ class TorchModel : public DenoiseModel {
   std::vector<at::Tensor> select(const at::Tensor& x, const at::Tensor& logits, const at::Tensor& cand,
                                  const at::Tensor& conf, bool need_prob) const;
   std::vector<at::Tensor> eager_step(const at::Tensor& x, const StepSampling& sampling);
+  // x on the host or the device: a replay copies it straight into the graph's input; the eager
+  // first step and the capture (graph_step_slow) take it on the device.
   std::vector<at::Tensor> graph_step(const at::Tensor& x, bool need_prob, bool need_conf);
+  std::vector<at::Tensor> graph_step_slow(const at::Tensor& x, bool need_prob, bool need_conf);
 
   ModelConfig cfg_;
   ModelWeights w_;
