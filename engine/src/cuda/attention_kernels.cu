@@ -704,7 +704,7 @@ int cl_smem_bytes(int kw, int nst) { return kw * kRowBytes + nst * kStageBytes +
 struct DeviceFacts {
   int sms = 0;
   bool cluster[3] = {};       // clusters of kMaxClusterSplits CTAs (3 stages each) can run, by kw_index
-  // Cluster launches ask for spread_smem bytes of shared memory (more than half an SM's), so that
+  // Cluster launches ask for spread_smem bytes of shared memory (just over half an SM's), so that
   // their CTAs never share an SM; spread[kw_index][s]: clusters of s such CTAs resident at once.
   int spread_smem = 0;
   int spread[3][kMaxClusterSplits + 1] = {};
@@ -779,7 +779,16 @@ cudaError_t device_facts(DeviceFacts* out) {
     // REMEDI_ATTN_SPREAD=0 (A/B timing): neither the padding nor the cluster residency count.
     const char* spread_env = std::getenv("REMEDI_ATTN_SPREAD");
     const bool spread_on = spread_env == nullptr || std::strcmp(spread_env, "0") != 0;
-    f.spread_smem = spread_on && per_sm / 2 + 1024 <= per_block ? per_sm / 2 + 1024 : 0;  // 0: none
+    // Just over half of what two CTAs can hold once each has its reserved shared memory: two never
+    // fit on one SM, while a CTA of up to (per_sm / 2 - reserved - 128) bytes (a skinny matmul's
+    // with two 192-column stages) still fits beside one.
+    int reserved = 0;
+    if (e == cudaSuccess && cudaDeviceGetAttribute(&reserved, cudaDevAttrReservedSharedMemoryPerBlock, dev) != cudaSuccess) {
+      cudaGetLastError();
+      reserved = 1024;
+    }
+    const int spread = per_sm / 2 - reserved + 128;
+    f.spread_smem = spread_on && spread <= per_block ? spread : 0;  // 0: none
     if (e == cudaSuccess) e = kernel_facts<16>(&f.cluster[0], f.spread_smem, f.spread[0]);
     if (e == cudaSuccess) e = kernel_facts<32>(&f.cluster[1], f.spread_smem, f.spread[1]);
     if (e == cudaSuccess) e = kernel_facts<64>(&f.cluster[2], f.spread_smem, f.spread[2]);

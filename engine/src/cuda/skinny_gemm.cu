@@ -263,9 +263,9 @@ constexpr int kMaxDevices = 64;
 // The compiled configurations: (n tile, stages). The default stages of an n tile are its first
 // entry: as many as fit in ~200 KB of shared memory, so that a matmul launched early can stream that
 // much of its weight before the previous kernel is done.
-constexpr int kConfigs = 4;
-constexpr int kConfigBn[kConfigs] = {64, 128, 192, 64};
-constexpr int kConfigStages[kConfigs] = {8, 5, 3, 4};
+constexpr int kConfigs = 5;
+constexpr int kConfigBn[kConfigs] = {64, 128, 192, 64, 192};
+constexpr int kConfigStages[kConfigs] = {8, 5, 3, 4, 2};
 
 int config_index(int bn, int nst) {
   for (int i = 0; i < kConfigs; ++i)
@@ -385,6 +385,7 @@ cudaError_t device_facts(DeviceFacts* out) {
       configure<128, 5>(f.sms, f.max_clusters[1]);
       configure<192, 3>(f.sms, f.max_clusters[2]);
       configure<64, 4>(f.sms, f.max_clusters[3]);
+      configure<192, 2>(f.sms, f.max_clusters[4]);
     }
     cudaGetLastError();
     g_facts[dev] = f;
@@ -518,6 +519,9 @@ int skinny_linear(const void* x, const void* w, const void* bias, void* y, int64
       break;
     case 3:
       le = launch<64, 4>(p, ctas, st);
+      break;
+    case 4:
+      le = launch<192, 2>(p, ctas, st);
       break;
     default:
       return kDeclined;

@@ -42,7 +42,7 @@ struct SkinnyPlan {
 SkinnyPlan skinny_plan(int64_t M, int64_t N, int64_t K);
 
 // Test hooks. skinny_force: the plan for every later call (bn 64, 128 or 192, splits 1..8 dividing
-// K / 128, stages as compiled: bn 64 -> 8 or 4, bn 128 -> 5, bn 192 -> 3; 0 = the tile's first;
+// K / 128, stages as compiled: bn 64 -> 8 or 4, bn 128 -> 5, bn 192 -> 3 or 2; 0 = the tile's first;
 // 0 everywhere = automatic); an impossible
 // forced plan makes skinny_linear decline. skinny_enable: on/off for this process
 // (overrides the environment).
