@@ -483,7 +483,8 @@ int main() {
     for (int s = 1; s <= 8; ++s) std::printf(" %d", ra::skinny_max_clusters(c.first, c.second, s));
     std::printf("\n");
   }
-  std::printf("timing (graph of 48 calls, weights from HBM; TB/s of weight bytes):\n");
+  std::printf("timing (graph of 48 calls, weights from HBM, consecutive skinny calls overlapped by the early launch;"
+              " TB/s of weight bytes):\n");
   struct Shape {
     const char* name;
     int N, K;
@@ -553,6 +554,7 @@ int main() {
         {"cuBLASLt, kernels early", true, true, true, {{-1}, {-1}, {-1}, {-1}}},
         {"skinny auto, all early", false, true, true, {{-1}, {-1}, {-1}, {-1}}},
         {"skinny auto, attention plain", false, true, false, {{-1}, {-1}, {-1}, {-1}}},
+        {"engine default (wo cuBLASLt)", false, true, false, {{-1}, {0, 0, 0}, {-1}, {-1}}},
         {"skinny, wo 64x2 st4", false, true, true, {{-1}, {64, 2, 4}, {-1}, {-1}}},
         {"skinny, wo+down 64x2 st4", false, true, true, {{-1}, {64, 2, 4}, {-1}, {64, 2, 4}}},
         {"skinny qkv+gu, lt wo+down", false, true, true, {{-1}, {0, 0, 0}, {-1}, {0, 0, 0}}},
