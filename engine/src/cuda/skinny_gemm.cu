@@ -1,6 +1,7 @@
-// Cluster split-K weight-streaming matmul for steps of <= 32 rows (see skinny_gemm.h for why).
+// Weight-streaming matmul for steps of <= 32 rows, K split over a thread-block cluster where the
+// output is narrow (see skinny_gemm.h for why and when).
 //
-// CTA (n tile t, split s) of a cluster of `splits` CTAs computes the float32 partial
+// CTA (n tile t, split s) of a cluster of `splits` CTAs (1: no cluster) computes the float32 partial
 //   P_s = x[:, Ks] . w[t*BN : (t+1)*BN, Ks]^T       Ks = the split's K / splits columns
 // 4 warps; warp w owns BN / 4 output columns and all 32 rows. K advances in 128-column stages: the
 // weight tile (BN rows x 256 bytes) and the x tile (32 rows x 256 bytes) of a stage arrive by
