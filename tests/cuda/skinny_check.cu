@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "cuda/attention_kernels.h"
@@ -93,6 +94,33 @@ T* dalloc(size_t n) {
   T* p = nullptr;
   CK(cudaMalloc(&p, n * sizeof(T)));
   return p;
+}
+
+// Captures `body` into one graph on `st`, replays it once (warm-up), then `launches` times between
+// two events: milliseconds per replay.
+double graph_ms(cudaStream_t st, const std::function<void()>& body, int launches = 5) {
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CK(cudaStreamBeginCapture(st, cudaStreamCaptureModeGlobal));
+  body();
+  CK(cudaStreamEndCapture(st, &graph));
+  CK(cudaGraphInstantiate(&exec, graph, 0));
+  CK(cudaGraphLaunch(exec, st));
+  CK(cudaStreamSynchronize(st));
+  cudaEvent_t e0, e1;
+  CK(cudaEventCreate(&e0));
+  CK(cudaEventCreate(&e1));
+  CK(cudaEventRecord(e0, st));
+  for (int i = 0; i < launches; ++i) CK(cudaGraphLaunch(exec, st));
+  CK(cudaEventRecord(e1, st));
+  CK(cudaEventSynchronize(e1));
+  float ms = 0;
+  CK(cudaEventElapsedTime(&ms, e0, e1));
+  CK(cudaEventDestroy(e0));
+  CK(cudaEventDestroy(e1));
+  CK(cudaGraphExecDestroy(exec));
+  CK(cudaGraphDestroy(graph));
+  return double(ms) / launches;
 }
 
 float bf2f(uint16_t h) {
@@ -234,29 +262,10 @@ double time_calls(int M, int N, int K, bool use_lt, bool* declined, bool with_pr
   CK(cudaStreamSynchronize(st));
   double us = -1;
   if (!*declined) {
-    const int per_graph = 48, launches = 5;
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    CK(cudaStreamBeginCapture(st, cudaStreamCaptureModeGlobal));
-    for (int i = 0; i < per_graph; ++i) call(i);
-    CK(cudaStreamEndCapture(st, &graph));
-    CK(cudaGraphInstantiate(&exec, graph, 0));
-    CK(cudaGraphLaunch(exec, st));
-    CK(cudaStreamSynchronize(st));
-    cudaEvent_t e0, e1;
-    CK(cudaEventCreate(&e0));
-    CK(cudaEventCreate(&e1));
-    CK(cudaEventRecord(e0, st));
-    for (int i = 0; i < launches; ++i) CK(cudaGraphLaunch(exec, st));
-    CK(cudaEventRecord(e1, st));
-    CK(cudaEventSynchronize(e1));
-    float ms = 0;
-    CK(cudaEventElapsedTime(&ms, e0, e1));
-    us = 1000.0 * ms / (per_graph * launches);
-    CK(cudaEventDestroy(e0));
-    CK(cudaEventDestroy(e1));
-    CK(cudaGraphExecDestroy(exec));
-    CK(cudaGraphDestroy(graph));
+    const int per_graph = 48;
+    us = 1000.0 * graph_ms(st, [&] {
+      for (int i = 0; i < per_graph; ++i) call(i);
+    }) / per_graph;
   }
   CK(cudaStreamDestroy(st));
   for (auto* p : ws) CK(cudaFree(p));
@@ -307,29 +316,9 @@ double time_layers(bool use_lt, int layers) {
   CK(cudaStreamSynchronize(st));
   double us = -1;
   if (!bad) {
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    CK(cudaStreamBeginCapture(st, cudaStreamCaptureModeGlobal));
-    for (int l = 0; l < layers; ++l) layer(l);
-    CK(cudaStreamEndCapture(st, &graph));
-    CK(cudaGraphInstantiate(&exec, graph, 0));
-    CK(cudaGraphLaunch(exec, st));
-    CK(cudaStreamSynchronize(st));
-    cudaEvent_t e0, e1;
-    CK(cudaEventCreate(&e0));
-    CK(cudaEventCreate(&e1));
-    const int launches = 5;
-    CK(cudaEventRecord(e0, st));
-    for (int i = 0; i < launches; ++i) CK(cudaGraphLaunch(exec, st));
-    CK(cudaEventRecord(e1, st));
-    CK(cudaEventSynchronize(e1));
-    float ms = 0;
-    CK(cudaEventElapsedTime(&ms, e0, e1));
-    us = 1000.0 * ms / (layers * launches);
-    CK(cudaEventDestroy(e0));
-    CK(cudaEventDestroy(e1));
-    CK(cudaGraphExecDestroy(exec));
-    CK(cudaGraphDestroy(graph));
+    us = 1000.0 * graph_ms(st, [&] {
+      for (int l = 0; l < layers; ++l) layer(l);
+    }) / layers;
   }
   CK(cudaStreamDestroy(st));
   for (auto* p : ws) CK(cudaFree(p));
@@ -415,29 +404,9 @@ double time_engine_layers(bool use_lt, int layers) {
   CK(cudaStreamSynchronize(st));
   double us = -1;
   if (bad == 0) {
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    CK(cudaStreamBeginCapture(st, cudaStreamCaptureModeGlobal));
-    for (int l = 0; l < layers; ++l) layer(l);
-    CK(cudaStreamEndCapture(st, &graph));
-    CK(cudaGraphInstantiate(&exec, graph, 0));
-    CK(cudaGraphLaunch(exec, st));
-    CK(cudaStreamSynchronize(st));
-    cudaEvent_t e0, e1;
-    CK(cudaEventCreate(&e0));
-    CK(cudaEventCreate(&e1));
-    const int launches = 5;
-    CK(cudaEventRecord(e0, st));
-    for (int i = 0; i < launches; ++i) CK(cudaGraphLaunch(exec, st));
-    CK(cudaEventRecord(e1, st));
-    CK(cudaEventSynchronize(e1));
-    float ms = 0;
-    CK(cudaEventElapsedTime(&ms, e0, e1));
-    us = 1000.0 * ms / (layers * launches);
-    CK(cudaEventDestroy(e0));
-    CK(cudaEventDestroy(e1));
-    CK(cudaGraphExecDestroy(exec));
-    CK(cudaGraphDestroy(graph));
+    us = 1000.0 * graph_ms(st, [&] {
+      for (int l = 0; l < layers; ++l) layer(l);
+    }) / layers;
   } else {
     std::printf("  engine layer: a call failed (flags %d)\n", bad);
   }
