@@ -222,8 +222,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bi
                     "linear (" + std::to_string(M) + " x " + std::to_string(K) + ") . (" + std::to_string(N) + " x " +
                         std::to_string(K) + ")^T");
     }
-    const int err = cuda::lt_linear(x.data_ptr(), w.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr,
-                                    y.data_ptr(), M, N, K, stream());
+    const int err = cuda::lt_linear(x.data_ptr(), w.data_ptr(), b, y.data_ptr(), M, N, K, stream());
     if (err == 0) return y;
     if (err == cuda::kLtFileError)
       throw Error(cuda::lt_error_string(err), "REMEDI_GEMM_TUNING", "name a writable file, or unset it");
