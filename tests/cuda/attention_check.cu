@@ -16,17 +16,9 @@
 
 #include "cuda/attention_kernels.h"
 #include "cuda/fused_kernels.h"
+#include "check_util.h"
 
 namespace ra = remedi::engine::cuda;
-
-#define CK(x)                                                                                   \
-  do {                                                                                          \
-    cudaError_t e_ = (x);                                                                       \
-    if (e_ != cudaSuccess) {                                                                    \
-      std::printf("CUDA error %s at %s:%d (%s)\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); \
-      std::exit(2);                                                                             \
-    }                                                                                           \
-  } while (0)
 
 namespace {
 
@@ -41,13 +33,6 @@ uint16_t f2bf(float f) {
   u += 0x7fffu + ((u >> 16) & 1u);
   return static_cast<uint16_t>(u >> 16);
 }
-float bf2f(uint16_t h) {
-  const uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
 struct Lcg {
   uint64_t s;
   uint32_t next() {
@@ -107,13 +92,6 @@ __global__ void fill_random(uint16_t* p, int64_t n, uint32_t seed) {
     const float f = (static_cast<float>(x & 0xffffff) / 16777216.0f) * 4.f - 2.f;
     p[i] = static_cast<uint16_t>(__float_as_uint(f) >> 16);
   }
-}
-
-template <class T>
-T* dalloc(size_t n) {
-  T* p = nullptr;
-  CK(cudaMalloc(&p, n * sizeof(T)));
-  return p;
 }
 
 void* g_ws = nullptr;  // one workspace for every call (zeroed once): also checks the counters reset

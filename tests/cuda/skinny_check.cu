@@ -22,17 +22,9 @@
 #include "cuda/lt_gemm.h"
 #include "cuda/pdl.h"
 #include "cuda/skinny_gemm.h"
+#include "check_util.h"
 
 namespace ra = remedi::engine::cuda;
-
-#define CK(x)                                                                                       \
-  do {                                                                                              \
-    cudaError_t e_ = (x);                                                                           \
-    if (e_ != cudaSuccess) {                                                                        \
-      std::printf("CUDA error %s at %s:%d (%s)\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); \
-      std::exit(2);                                                                                 \
-    }                                                                                               \
-  } while (0)
 
 namespace {
 
@@ -89,13 +81,6 @@ void pred(const __nv_bfloat16* src, __nv_bfloat16* dst, int64_t n, cudaStream_t 
                         chunks));
 }
 
-template <class T>
-T* dalloc(size_t n) {
-  T* p = nullptr;
-  CK(cudaMalloc(&p, n * sizeof(T)));
-  return p;
-}
-
 // Captures `body` into one graph on `st`, replays it once (warm-up), then `launches` times between
 // two events: milliseconds per replay.
 double graph_ms(cudaStream_t st, const std::function<void()>& body, int launches = 5) {
@@ -121,13 +106,6 @@ double graph_ms(cudaStream_t st, const std::function<void()>& body, int launches
   CK(cudaGraphExecDestroy(exec));
   CK(cudaGraphDestroy(graph));
   return double(ms) / launches;
-}
-
-float bf2f(uint16_t h) {
-  const uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
 }
 
 struct Case {
